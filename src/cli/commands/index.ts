@@ -1,0 +1,6 @@
+import type { Command } from 'commander';
+
+/** Each module registers one subcommand (and its own sub-subcommands) on the program. */
+export type RegisterCommand = (program: Command) => void;
+
+export const commands: RegisterCommand[] = [];
