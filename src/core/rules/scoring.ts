@@ -16,6 +16,19 @@ export interface ScoringRules {
   readonly testScoreWeighting: number;
   readonly diffusionTextGuidedEvalWeight: number;
   readonly maxEvalAttempts: number;
+  /** Sentinel synth loss of text results outside the top 4 on test (REF two-stage eval): never ranked. */
+  readonly outsideTopSynthLoss: number;
+  /** Synth losses at or above this are sentinels, not real losses, in the synth-validity check. */
+  readonly realSynthLossCeiling: number;
+  /** `_is_synth_loss_valid_for_group` defaults: max synth/test ratio and the share that must meet it. */
+  readonly synthLossMaxRatio: number;
+  readonly synthLossValidThreshold: number;
+  /** Share of valid results penalised at the bottom when more than `minIdealNumMinersInPool` are valid. */
+  readonly bottomPenaltyFraction: number;
+  /** `Evaluation failed: <error>` keeps this many characters of the error text. */
+  readonly evalErrorReasonMaxChars: number;
+  /** REF two-stage text eval: only this many best finetuned repos on test are evaluated on synthetic data. */
+  readonly syntheticEvalTopN: number;
   // period normalisation (sigmoid)
   readonly sigmoidSteepness: number;
   readonly sigmoidShift: number;
@@ -34,6 +47,14 @@ export interface ScoringRules {
   readonly threeDayScoreWeight: number;
   readonly sevenDayScoreWeight: number;
   readonly minSynthJobsRequiredPerDay: number;
+  /** Lengths in days of the one/three/seven-day windows, paired with the three window weights above. */
+  readonly periodWindowDays: readonly [number, number, number];
+  /** Look-back of the organic proportion and the suspicious-node check, in days. */
+  readonly organicWindowDays: number;
+  /** Organic average above synth average + this many synth std devs flags a node as suspicious. */
+  readonly suspiciousStdFactor: number;
+  /** A model's parameter count is divided by this (integer division) to get billions. */
+  readonly workScoreParamsPerBillion: number;
   // work score
   readonly workScoreMaxParamsBillions: number;
   readonly workScoreMaxRegexBillions: number;
@@ -73,6 +94,13 @@ export const scoringRulesRef2025_08: ScoringRules = Object.freeze({
   testScoreWeighting: 0.7,
   diffusionTextGuidedEvalWeight: 0.25,
   maxEvalAttempts: 4,
+  outsideTopSynthLoss: 1000.0,
+  realSynthLossCeiling: 999.0,
+  synthLossMaxRatio: 1.5,
+  synthLossValidThreshold: 0.4,
+  bottomPenaltyFraction: 0.25,
+  evalErrorReasonMaxChars: 350,
+  syntheticEvalTopN: 4,
   sigmoidSteepness: 9,
   sigmoidShift: 0.5,
   sigmoidPower: 0.75,
@@ -91,6 +119,10 @@ export const scoringRulesRef2025_08: ScoringRules = Object.freeze({
   threeDayScoreWeight: 0.3,
   sevenDayScoreWeight: 0.4,
   minSynthJobsRequiredPerDay: 3,
+  periodWindowDays: [1, 3, 7] as const,
+  organicWindowDays: 7,
+  suspiciousStdFactor: 0.5,
+  workScoreParamsPerBillion: 1_000_000_000,
   workScoreMaxParamsBillions: 40,
   workScoreMaxRegexBillions: 8,
   tournamentTextWeight: 0.65,
