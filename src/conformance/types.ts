@@ -10,7 +10,23 @@ export type RuleSetName = 'ref-2025-08' | 'head-2025-12' | 'fiber-2.1.0';
 export const ruleSetByCommit: Readonly<Record<string, RuleSetName>> = {
   a7e666d7: 'ref-2025-08',
   'fiber-2.1.0': 'fiber-2.1.0',
+  // The fiber vector file spells its commit this way (rayonlabs/fiber at edd328c, package 2.1.0).
+  'fiber 2.1.0 (edd328c)': 'fiber-2.1.0',
 };
+
+/**
+ * The rule set for a vector file's `commit`: an exact key of `ruleSetByCommit`, or a git hash that one of its
+ * hexadecimal keys abbreviates (`a7e666d7…` of any length from 7 characters). Null when unknown.
+ */
+export function ruleSetForCommit(commit: string): RuleSetName | null {
+  if (Object.hasOwn(ruleSetByCommit, commit)) return ruleSetByCommit[commit] ?? null;
+  const hash = commit.trim().toLowerCase();
+  if (!/^[0-9a-f]{7,40}$/.test(hash)) return null;
+  for (const [key, ruleSet] of Object.entries(ruleSetByCommit)) {
+    if (/^[0-9a-f]{7,40}$/.test(key) && (hash.startsWith(key) || key.startsWith(hash))) return ruleSet;
+  }
+  return null;
+}
 
 /** JSON as it appears in vector files after decoding ("NaN"/"Infinity" strings stay strings here). */
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
@@ -34,6 +50,12 @@ export interface VectorAdapter {
   deviation?(input: Json, ruleSet: RuleSetName): { id: string; reason: string } | null;
   /** The fixed behaviour's expected output for a deviation case (as docs/deviations.md states it). */
   expectedFixed?(input: Json, ruleSet: RuleSetName): unknown;
+  /**
+   * True when the key order of object outputs is part of the result (the original returned a dict whose
+   * insertion order callers see, e.g. `tournament_scores_to_weights`). Return a `Map` or an object built in
+   * that order; the runner then compares key order too.
+   */
+  readonly orderedKeys?: boolean;
 }
 
 /** Thrown by an adapter to report "the original raised this" in vector form. */

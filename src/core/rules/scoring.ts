@@ -27,8 +27,6 @@ export interface ScoringRules {
   readonly bottomPenaltyFraction: number;
   /** `Evaluation failed: <error>` keeps this many characters of the error text. */
   readonly evalErrorReasonMaxChars: number;
-  /** REF two-stage text eval: only this many best finetuned repos on test are evaluated on synthetic data. */
-  readonly syntheticEvalTopN: number;
   // period normalisation (sigmoid)
   readonly sigmoidSteepness: number;
   readonly sigmoidShift: number;
@@ -100,7 +98,6 @@ export const scoringRulesRef2025_08: ScoringRules = Object.freeze({
   synthLossValidThreshold: 0.4,
   bottomPenaltyFraction: 0.25,
   evalErrorReasonMaxChars: 350,
-  syntheticEvalTopN: 4,
   sigmoidSteepness: 9,
   sigmoidShift: 0.5,
   sigmoidPower: 0.75,
