@@ -1,0 +1,99 @@
+// Supervised fine-tuning: token-mean cross-entropy on completion tokens, AdamW with warm-up + cosine,
+// gradient clipping, either full fine-tuning (the model's own buffer is updated) or a LoRA adapter over a
+// frozen base. Deterministic for a given seed.
+import type { Gpt } from './gpt.ts';
+import { completionTokens, makeBatch, paddedLength, usableExamples } from './data/batch.ts';
+import type { Example } from './data/template.ts';
+import { createLora } from './lora.ts';
+import type { LoraAdapter, LoraConfig } from './lora.ts';
+import { AdamW, clipGradNorm, learningRate } from './optim.ts';
+import { Rng } from './rng.ts';
+
+export interface SftOptions {
+  steps: number;
+  batchSize: number;
+  lr: number;
+  warmupSteps: number;
+  minLrRatio: number;
+  weightDecay: number;
+  /** max global gradient norm; 0 disables clipping */
+  gradClip: number;
+  seed: number;
+  /** null: full fine-tuning */
+  lora: LoraConfig | null;
+  /** an existing adapter to continue training (takes precedence over `lora`) */
+  adapter?: LoraAdapter;
+  onStep?: (info: StepInfo) => void;
+}
+
+export interface StepInfo {
+  step: number;
+  loss: number;
+  lr: number;
+  gradNorm: number;
+  tokens: number;
+  elapsedMs: number;
+}
+
+export interface SftResult {
+  adapter: LoraAdapter | null;
+  losses: number[];
+  tokensSeen: number;
+  elapsedMs: number;
+}
+
+export const DEFAULT_SFT: Omit<SftOptions, 'steps' | 'seed'> = {
+  batchSize: 16, lr: 3e-3, warmupSteps: 10, minLrRatio: 0.1, weightDecay: 0.01, gradClip: 1, lora: null,
+};
+
+export function trainSft(model: Gpt, data: readonly Example[], opts: SftOptions): SftResult {
+  const examples = usableExamples(data, model.config.contextLength);
+  if (examples.length === 0) throw new Error('no training example fits the context with a completion token');
+  const t = paddedLength(examples, model.config.contextLength);
+  const rng = new Rng(opts.seed);
+  const adapter = opts.adapter ?? (opts.lora ? createLora(model.config, opts.lora, rng.nextU32(), model.floatType) : null);
+  const params = adapter ? adapter.params : model.params;
+  let decayMask: Uint8Array | null = null;
+  if (!adapter) {
+    decayMask = new Uint8Array(model.params.length);
+    for (const spec of model.tensors) if (spec.decay) decayMask.fill(1, spec.offset, spec.offset + spec.size);
+  }
+  const optim = new AdamW(params.length, { lr: opts.lr, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: opts.weightDecay }, decayMask);
+  const schedule = { lr: opts.lr, warmupSteps: opts.warmupSteps, totalSteps: opts.steps, minLrRatio: opts.minLrRatio };
+  const order = rng.shuffle(examples.map((_, i) => i));
+  let cursor = 0;
+  const losses: number[] = [];
+  let tokensSeen = 0;
+  const start = performance.now();
+  for (let step = 0; step < opts.steps; step++) {
+    const picked: Example[] = [];
+    for (let i = 0; i < opts.batchSize; i++) {
+      if (cursor === order.length) {
+        rng.shuffle(order);
+        cursor = 0;
+      }
+      picked.push(examples[order[cursor++]!]!);
+    }
+    const total = picked.reduce((s, ex) => s + completionTokens(ex), 0);
+    const batch = makeBatch(picked, t, model.floatType, () => 1 / total);
+    const loss = model.forward(batch, adapter);
+    let grads;
+    if (adapter) {
+      if (!adapter.grads) adapter.grads = model.alloc(adapter.params.length);
+      else adapter.grads.fill(0);
+      model.backward({ trainBase: false });
+      grads = adapter.grads;
+    } else {
+      model.zeroGrad();
+      model.backward({ trainBase: true });
+      grads = model.grads!;
+    }
+    const gradNorm = clipGradNorm(grads, opts.gradClip);
+    const lr = learningRate(schedule, step);
+    optim.update(params, grads, lr);
+    losses.push(loss);
+    tokensSeen += batch.b * batch.t;
+    opts.onStep?.({ step, loss, lr, gradNorm, tokens: tokensSeen, elapsedMs: performance.now() - start });
+  }
+  return { adapter, losses, tokensSeen, elapsedMs: performance.now() - start };
+}
