@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { register as accounts } from './accounts.ts';
+import { register as chain } from './chain.ts';
 import { register as config } from './config.ts';
 import { register as conformance } from './conformance.ts';
 import { register as db } from './db.ts';
@@ -9,4 +10,4 @@ import { register as keys } from './keys.ts';
 /** Each module registers one subcommand (and its own sub-subcommands) on the program. */
 export type RegisterCommand = (program: Command) => void;
 
-export const commands: RegisterCommand[] = [accounts, config, conformance, db, devnet, keys];
+export const commands: RegisterCommand[] = [accounts, chain, config, conformance, db, devnet, keys];
