@@ -6,7 +6,8 @@
  * PostgreSQL comes from TEST_DATABASE_URL or DATABASE_URL (a scratch database is created on that server and
  * dropped afterwards); without either, a temporary server is started from the Debian binaries if present.
  * Both drivers run the same claimNextTask statement from one worker, one claim at a time; PostgreSQL is also
- * run with 4 workers on 4 pools, which PGlite (one connection, one process) cannot do.
+ * run with 4 workers on 4 pools, which PGlite (one connection, one process) cannot do, and with
+ * synchronous_commit off (PGlite does not fsync at all).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
@@ -30,6 +31,8 @@ const CLAIMS = arg('claims', 2_000);
 const WARMUP = 100;
 const NOW = new Date('2025-08-01T00:00:00Z');
 const log = (line: string) => process.stdout.write(`${line}\n`);
+const row = (label: string, perSecond: number, note: string) =>
+  log(`  ${label.padEnd(36)} ${perSecond.toFixed(0).padStart(6)} claims/s (${note})`);
 
 /** 10,000 instruct tasks in two statements (tasks + their subtype rows), due in creation order. */
 async function seed(db: Db, n: number): Promise<void> {
@@ -109,13 +112,13 @@ async function temporaryPostgres(): Promise<{ url: string; stop: () => void } | 
 log(`bench db: claimNextTask throughput, ${TASKS} tasks in the table, ${CLAIMS} timed claims after ${WARMUP} warm-up claims`);
 
 // PGlite: a file-backed data directory, as `god devnet` uses it.
-const lite = await openTestDb('pglite');
+const lite = await openTestDb('pglite', { onDisk: true });
 let litePerSecond: number;
 try {
   await seed(lite.db, TASKS);
   const r = await measure([lite.db], CLAIMS);
   litePerSecond = r.perSecond;
-  log(`  PGlite 0.5.16 (data dir, 1 worker):       ${r.perSecond.toFixed(0).padStart(6)} claims/s (${r.claimed} claims)`);
+  row('PGlite 0.5.16 (data dir, 1 worker)', r.perSecond, `${r.claimed} claims`);
 } finally {
   await lite.cleanup();
 }
@@ -144,15 +147,25 @@ try {
   await migrate(first);
   await seed(first, TASKS);
   const one = await measure([first], CLAIMS);
-  log(`  PostgreSQL ${rows[0]?.server_version.split(' ')[0]} (TCP, 1 worker):    ${one.perSecond.toFixed(0).padStart(6)} claims/s (${one.claimed} claims; ${pgNote})`);
+  row(`PostgreSQL ${rows[0]?.server_version.split(' ')[0]} (TCP, 1 worker)`, one.perSecond, `${one.claimed} claims; ${pgNote}`);
   // Reset the claims so the 4-worker run sees the same table.
   await first.query(`UPDATE tasks SET claimed_by = NULL, claimed_until = NULL, next_attempt_at = created_at, claim_count = 0`);
   await first.exec('VACUUM ANALYZE tasks');
   const four = await measure(handles, CLAIMS);
-  log(`  PostgreSQL (4 workers, 4 pools):          ${four.perSecond.toFixed(0).padStart(6)} claims/s (${four.claimed} claims, 0 duplicates)`);
+  row('PostgreSQL (4 workers, 4 pools)', four.perSecond, `${four.claimed} claims, 0 duplicates`);
+  // PGlite never fsyncs (Emscripten's NODEFS has no fsync); Postgres flushes WAL at every commit. With
+  // synchronous_commit off Postgres stops waiting for that flush, which shows how much of its time it is.
+  await first.query(`UPDATE tasks SET claimed_by = NULL, claimed_until = NULL, next_attempt_at = created_at, claim_count = 0`);
+  const dbName = new URL(scratch.url).pathname.slice(1);
+  await first.exec(`ALTER DATABASE ${dbName} SET synchronous_commit = off`);
+  await first.exec('VACUUM ANALYZE tasks');
+  const async = await openPostgres({ url: scratch.url, max: 1 });
+  handles.push(async);
+  const relaxed = await measure([async], CLAIMS);
+  row('PostgreSQL, synchronous_commit=off', relaxed.perSecond, `${relaxed.claimed} claims, 1 worker`);
   const ratio = one.perSecond / litePerSecond;
   log(
-    `SUMMARY db claim-next-task (${TASKS} tasks, 1 worker): PGlite ${litePerSecond.toFixed(0)} claims/s, PostgreSQL ${one.perSecond.toFixed(0)} claims/s, PostgreSQL/PGlite ${ratio.toFixed(2)}x (PostgreSQL 4 workers: ${four.perSecond.toFixed(0)} claims/s)`,
+    `SUMMARY db claim-next-task (${TASKS} tasks, 1 worker): PGlite ${litePerSecond.toFixed(0)} claims/s, PostgreSQL ${one.perSecond.toFixed(0)} claims/s, PostgreSQL/PGlite ${ratio.toFixed(2)}x (PostgreSQL 4 workers ${four.perSecond.toFixed(0)}/s; synchronous_commit=off ${relaxed.perSecond.toFixed(0)}/s)`,
   );
 } finally {
   await Promise.all(handles.map((h) => h.close()));

@@ -1,4 +1,5 @@
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
+import { loadConfig } from '../config/index.ts';
 import { migrate } from './migrate.ts';
 import { openPglite } from './pglite.ts';
 import { maskUrl, openPostgres } from './postgres.ts';
@@ -7,11 +8,12 @@ import type { Db, DbDriver } from './types.ts';
 export type { Db, DbDriver, Queryable, QueryResult } from './types.ts';
 export { DbError } from './errors.ts';
 export { migrate, migrationStatus, loadMigrations, type Migration, type MigrationStatus } from './migrate.ts';
+export type { PgliteDb } from './pglite.ts';
 
 export interface OpenDbOptions {
-  /** PostgreSQL URL; wins over everything else. Default: `DATABASE_URL` unless `dataDir` or `memory` is given. */
+  /** PostgreSQL URL. */
   databaseUrl?: string;
-  /** PGlite data directory. Default: `$GOD_HOME/db`. */
+  /** PGlite data directory. */
   dataDir?: string;
   /** PGlite in memory (nothing written to disk). */
   memory?: boolean;
@@ -21,7 +23,7 @@ export interface OpenDbOptions {
   migrate?: boolean;
   /** Postgres pool size. */
   poolMax?: number;
-  /** Environment to read GOD_HOME and DATABASE_URL from (default `process.env`). */
+  /** Environment the configuration is read from when no location is given (default `process.env`). */
   env?: Record<string, string | undefined>;
 }
 
@@ -29,18 +31,21 @@ export type DbTarget =
   | { driver: Extract<DbDriver, 'postgres'>; url: string; location: string }
   | { driver: Extract<DbDriver, 'pglite'>; dataDir: string | undefined; location: string };
 
-/** `GOD_HOME`, or `./.god` under the working directory. */
-export function godHome(env: Record<string, string | undefined> = process.env): string {
-  return resolve(env.GOD_HOME || '.god');
-}
-
-/** Decides which driver and where, without opening anything (used by `god db status` too). */
+/**
+ * Decides which driver and where, without opening anything. An explicit location in the options wins;
+ * otherwise the configuration decides (`database.url` / DATABASE_URL → PostgreSQL, else PGlite in
+ * `general.home`/db, GOD_HOME defaulting to ./.god), through the one config loader.
+ */
 export function resolveDbTarget(options: OpenDbOptions = {}): DbTarget {
-  const env = options.env ?? process.env;
-  const url = options.databaseUrl ?? (options.dataDir || options.memory ? undefined : env.DATABASE_URL || undefined);
-  if (url) return { driver: 'postgres', url, location: maskUrl(url) };
+  if (options.databaseUrl) return { driver: 'postgres', url: options.databaseUrl, location: maskUrl(options.databaseUrl) };
   if (options.memory) return { driver: 'pglite', dataDir: undefined, location: 'memory://' };
-  const dataDir = resolve(options.dataDir ?? join(godHome(env), 'db'));
+  if (options.dataDir) {
+    const dataDir = resolve(options.dataDir);
+    return { driver: 'pglite', dataDir, location: dataDir };
+  }
+  const { config } = loadConfig(options.env ? { env: options.env } : {});
+  if (config.database.url) return { driver: 'postgres', url: config.database.url, location: maskUrl(config.database.url) };
+  const dataDir = resolve(config.general.home, 'db');
   return { driver: 'pglite', dataDir, location: dataDir };
 }
 

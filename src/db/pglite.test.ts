@@ -29,7 +29,7 @@ function tempDir(): string {
 
 /** A migrated data directory of our own (a copy of the test template). */
 async function migratedDir(): Promise<string> {
-  const t = await openTestDb('pglite');
+  const t = await openTestDb('pglite', { onDisk: true });
   await t.db.close();
   const dir = join(tempDir(), 'db');
   cpSync(t.location, dir, { recursive: true });
@@ -84,7 +84,7 @@ describe('opening a PGlite data directory', () => {
     };
     // Root ignores permission bits, so as root the command runs as `nobody`, like an operator without access.
     const asNobody = process.getuid?.() === 0;
-    const god = (home: string) => runGod(['db', 'status'], { GOD_HOME: home }, asNobody);
+    const god = (home: string) => runGod(['db', 'migrate'], { GOD_HOME: home }, asNobody);
 
     const readonlyHome = dir('a', 0o555);
     const missing = await god(readonlyHome);

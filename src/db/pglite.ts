@@ -22,6 +22,12 @@ export interface PgliteOptions {
   loadDataDir?: Blob;
 }
 
+/** The PGlite handle also snapshots its data directory (a tarball `loadDataDir` accepts). */
+export interface PgliteDb extends Db {
+  readonly driver: 'pglite';
+  dumpDataDir(): Promise<Blob>;
+}
+
 type PgliteLike = Pick<PGlite, 'query' | 'exec'> | Transaction;
 
 function wrap(target: PgliteLike): Queryable {
@@ -103,7 +109,7 @@ function acquireDirLock(dataDir: string): () => void {
   throw new DbError(`database directory ${dataDir} cannot be locked (lock file ${lockPath} keeps reappearing)`);
 }
 
-export async function openPglite(options: PgliteOptions = {}): Promise<Db> {
+export async function openPglite(options: PgliteOptions = {}): Promise<PgliteDb> {
   const dataDir = options.dataDir ? resolve(options.dataDir) : undefined;
   let release: () => void = () => {};
   if (dataDir) {
@@ -130,6 +136,7 @@ export async function openPglite(options: PgliteOptions = {}): Promise<Db> {
     query: base.query,
     exec: base.exec,
     transaction: (fn) => pg.transaction((tx) => fn(wrap(tx))),
+    dumpDataDir: () => pg.dumpDataDir('none'),
     async close() {
       if (closed) return;
       closed = true;

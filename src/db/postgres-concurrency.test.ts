@@ -14,7 +14,7 @@ import { reportPostgresNotRun } from './test-support/drivers.ts';
 import type { Db } from './types.ts';
 
 const baseUrl = testDatabaseUrl();
-reportPostgresNotRun('concurrent migrators and claimers on PostgreSQL');
+reportPostgresNotRun('the multi-process tests (concurrent migrators, concurrent claimers)');
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 function runGod(args: string[], env: Record<string, string>): Promise<{ code: number | null; out: string }> {

@@ -1,11 +1,13 @@
 /**
  * Fresh databases for tests, fast. A new PGlite data directory costs an initdb (3–8 s), so one migrated
- * template directory is built per migration set (shared by every test file and worker, cached in the OS temp
- * directory under a name derived from the migrations' checksums) and each test gets a copy (~0.3 s).
+ * template is built per migration set (shared by every test file and worker, cached in the OS temp directory
+ * under a name derived from the migrations' checksums), both as a data directory and as a `dumpDataDir`
+ * tarball. Each test gets an in-memory PGlite loaded from the tarball (no disk I/O), or, when it needs real
+ * files (crash and lock tests), a copy of the directory.
  * On Postgres each test gets its own database, created and dropped around it.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, statSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -25,6 +27,8 @@ export interface TestDb {
 export interface TestDbOptions {
   /** Apply all migrations (default true). `false` gives an empty database for migration tests. */
   migrated?: boolean;
+  /** PGlite: a data directory on disk instead of memory (for tests of files, locks and crashes). */
+  onDisk?: boolean;
 }
 
 /** The Postgres half of the suite runs only when this is set (`.ci/run` sets it). */
@@ -38,15 +42,15 @@ function sleep(ms: number): Promise<void> {
 
 function templateKey(migrated: boolean): string {
   const h = createHash('sha256');
-  h.update('pglite-0.5.16');
+  h.update('pglite-0.5.16/layout-2');
   if (migrated) for (const m of loadMigrations()) h.update(m.checksum);
   return `${migrated ? 'migrated' : 'blank'}-${h.digest('hex').slice(0, 16)}`;
 }
 
 /**
- * Builds the template once across processes: the builder holds a mkdir lock and renames the finished
- * directory into place, so a reader never sees half a template. A lock older than 3 minutes belongs to a
- * builder that died and is broken.
+ * Builds the template once across processes: the builder holds a mkdir lock, writes the tarball, then renames
+ * the finished directory into place, so a reader that sees the directory also finds the tarball. A lock older
+ * than 3 minutes belongs to a builder that died and is broken.
  */
 async function ensureTemplate(migrated: boolean): Promise<string> {
   const root = join(tmpdir(), 'god-pglite-templates');
@@ -75,6 +79,8 @@ async function ensureTemplate(migrated: boolean): Promise<string> {
       const db = await openPglite({ dataDir: work });
       try {
         if (migrated) await migrate(db);
+        const tarball = await db.dumpDataDir();
+        writeFileSync(`${dir}.tar`, Buffer.from(await tarball.arrayBuffer()));
       } finally {
         await db.close();
       }
@@ -86,8 +92,19 @@ async function ensureTemplate(migrated: boolean): Promise<string> {
   return dir;
 }
 
-async function pgliteTestDb(migrated: boolean): Promise<TestDb> {
+const tarballs = new Map<string, Blob>();
+
+async function pgliteTestDb(migrated: boolean, onDisk: boolean): Promise<TestDb> {
   const template = await ensureTemplate(migrated);
+  if (!onDisk) {
+    let tarball = tarballs.get(template);
+    if (!tarball) {
+      tarball = new Blob([readFileSync(`${template}.tar`)]);
+      tarballs.set(template, tarball);
+    }
+    const db = await openPglite({ loadDataDir: tarball });
+    return { db, location: db.location, cleanup: () => db.close() };
+  }
   const parent = mkdtempSync(join(tmpdir(), 'god-test-db-'));
   const dataDir = join(parent, 'db');
   cpSync(template, dataDir, { recursive: true });
@@ -147,5 +164,5 @@ async function postgresTestDb(migrated: boolean): Promise<TestDb> {
 
 export async function openTestDb(driver: DbDriver, options: TestDbOptions = {}): Promise<TestDb> {
   const migrated = options.migrated ?? true;
-  return driver === 'pglite' ? pgliteTestDb(migrated) : postgresTestDb(migrated);
+  return driver === 'pglite' ? pgliteTestDb(migrated, options.onDisk ?? false) : postgresTestDb(migrated);
 }

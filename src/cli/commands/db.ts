@@ -2,25 +2,17 @@
  * `god db`: the database every role shares. `migrate` brings the schema up to date (safe to run from
  * several processes at once on PostgreSQL); `status` says which database, at which version, what is pending.
  */
-import { join, resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Command } from 'commander';
-import { loadConfig } from '../../config/index.ts';
-import type { Db, OpenDbOptions } from '../../db/index.ts';
+import type { Db } from '../../db/index.ts';
 
 /** Loaded on use, so `god --help` does not load the database drivers. */
 const dbModule = () => import('../../db/index.ts');
 
-/** The database the configuration points at: DATABASE_URL (database.url), else PGlite in $GOD_HOME/db. */
-export function configuredDbOptions(): OpenDbOptions {
-  const { config } = loadConfig();
-  return config.database.url
-    ? { databaseUrl: config.database.url }
-    : { dataDir: join(resolve(config.general.home), 'db') };
-}
-
 async function withDb<T>(fn: (db: Db) => Promise<T>): Promise<T> {
   const { openDb } = await dbModule();
-  const db = await openDb(configuredDbOptions());
+  const db = await openDb();
   try {
     return await fn(db);
   } finally {
@@ -47,19 +39,27 @@ export function register(program: Command): void {
     });
 
   db.command('status')
-    .description('print the driver, where the data lives, the schema version and any pending migrations (changes nothing)')
+    .description('print the driver, where the data lives, the schema version and any pending migrations (changes nothing; does not create a missing database)')
     .option('--json', 'print JSON')
     .action(async (opts: { json?: boolean }) => {
-      const { migrationStatus, resolveDbTarget } = await dbModule();
-      const target = resolveDbTarget(configuredDbOptions());
-      await withDb(async (handle) => {
-        const status = await migrationStatus(handle);
+      const { loadMigrations, migrationStatus, resolveDbTarget } = await dbModule();
+      const target = resolveDbTarget();
+      // A PGlite directory that does not hold a database yet stays untouched: opening it would run initdb.
+      const notCreated = target.driver === 'pglite' && target.dataDir && !existsSync(join(target.dataDir, 'PG_VERSION'));
+      const open: <T>(fn: (db: Db | undefined) => Promise<T>) => Promise<T> = notCreated ? (fn) => fn(undefined) : withDb;
+      await open(async (handle) => {
+        const known = loadMigrations();
+        const status = handle
+          ? await migrationStatus(handle, known)
+          : { version: 0, latest: known.length, applied: [], pending: known, problems: [] };
+        const driver = handle?.driver ?? target.driver;
         if (opts.json) {
           process.stdout.write(
             `${JSON.stringify(
               {
-                driver: handle.driver,
+                driver,
                 location: target.location,
+                created: !notCreated,
                 version: status.version,
                 latest: status.latest,
                 pending: status.pending.map((m) => m.file),
@@ -71,8 +71,8 @@ export function register(program: Command): void {
           );
         } else {
           const lines = [
-            `driver           ${handle.driver}`,
-            `location         ${target.location}`,
+            `driver           ${driver}`,
+            `location         ${target.location}${notCreated ? ' (no database there yet; `god db migrate` creates it)' : ''}`,
             `schema version   ${status.version} (this code knows ${status.latest})`,
             `pending          ${status.pending.length === 0 ? 'none' : status.pending.map((m) => m.file).join(', ')}`,
             ...status.problems.map((p) => `problem          ${p}`),

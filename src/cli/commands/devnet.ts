@@ -3,7 +3,6 @@
  * exists; later issues turn it into the whole local subnet (chain, validator, miners, trainer, auditor).
  */
 import type { Command } from 'commander';
-import { configuredDbOptions } from './db.ts';
 
 /** The roles of a subnet and whether this build can run them yet. */
 export const ROLES = [
@@ -20,7 +19,7 @@ export function register(program: Command): void {
     .action(async () => {
       const out = (line = '') => process.stdout.write(`${line}\n`);
       const { migrate, openDb } = await import('../../db/index.ts');
-      const db = await openDb(configuredDbOptions());
+      const db = await openDb();
       try {
         const result = await migrate(db);
         const { rows } = await db.query<{ table_name: string }>(
