@@ -6,5 +6,6 @@ import type { VectorAdapter } from './types.ts';
 import { adapters as taskAdapters } from '../scoring/task/vectors.ts';
 import { adapters as tournamentAdapters } from '../scoring/tournament/vectors.ts';
 import { adapters as weightAdapters } from '../scoring/weights/vectors.ts';
+import { adapters as minerAdapters } from '../miner/vectors.ts';
 
-export const registeredAdapters: readonly VectorAdapter[] = [...taskAdapters, ...weightAdapters, ...tournamentAdapters];
+export const registeredAdapters: readonly VectorAdapter[] = [...taskAdapters, ...weightAdapters, ...tournamentAdapters, ...minerAdapters];
