@@ -7,6 +7,9 @@
  * 3. the same forward pass with 1 thread, and with the plain-JS kernel instead of WASM SIMD;
  * 4. the numpy (OpenBLAS) implementation of the same model, reading the same safetensors, on the same batch:
  *    ratio = our forward time / numpy's, and the two losses side by side.
+ * 5. the image denoiser at the `god-local/tinydiff-32` size (32×32 RGB, hidden 256): training images/s (full,
+ *    LoRA) and the evaluator's cost per test image (HEAD's 10 seeds × {caption, empty} × 20 img2img steps);
+ *    `--no-image` skips it.
  * Wall-clock rates are primary; CPU-time rates are printed too because the machine is shared.
  * Ends with one summary line.
  */
@@ -22,6 +25,9 @@ import { createLora, resolveLoraTargets } from '../../src/ml/lora.ts';
 import { AdamW, clipGradNorm } from '../../src/ml/optim.ts';
 import { numpyBench, numpyUnavailableReason } from '../../src/ml/reference/numpy-ref.ts';
 import { Rng } from '../../src/ml/rng.ts';
+import { Denoiser, createDenoiserLora, denoiserConfig, pixelsOf, resolveDenoiserTargets } from '../../src/ml/image/denoiser.ts';
+import { DEFAULT_IMG2IMG, diffusionLosses } from '../../src/ml/image/evaluate.ts';
+import { shapeImages } from '../../src/ml/image/shapes.ts';
 
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -34,6 +40,7 @@ const SECONDS = arg('seconds', 6);
 const B = arg('batch', 8);
 const T = arg('seq', 128);
 const withNumpy = !process.argv.includes('--no-numpy');
+const withImage = !process.argv.includes('--no-image');
 
 const cfg = gptConfig({ width: 128, depth: 5, heads: 4, contextLength: T });
 const params = modelParamsCount(cfg);
@@ -140,5 +147,54 @@ if (withNumpy) {
     }
   }
 }
+let imageLine = 'image: not run';
+if (withImage) {
+  const icfg = denoiserConfig({ imageSize: 32, hidden: 256, captionBuckets: 1024, timeFeatures: 32 });
+  const den = Denoiser.init(icfg, 1);
+  const d = pixelsOf(icfg), ib = 32;
+  const irng = new Rng(4);
+  const xt = Float32Array.from({ length: ib * d }, () => irng.normal());
+  const x0 = Float32Array.from({ length: ib * d }, () => irng.normal() * 0.5);
+  const t = Float64Array.from({ length: ib }, () => irng.next());
+  const captions = Array.from({ length: ib }, (_, i) => (i % 4 === 0 ? '' : 'a large red circle at the top left'));
+  const ibatch = { n: ib, xt, x0, t, captions };
+  const imgRate = (step: () => void, seconds: number): Rate => {
+    step();
+    const c0 = process.cpuUsage();
+    const t0 = performance.now();
+    let steps = 0;
+    while (performance.now() - t0 < seconds * 1000) {
+      step();
+      steps++;
+    }
+    const wall = (performance.now() - t0) / 1000;
+    const cpu = process.cpuUsage(c0);
+    return { wall: (steps * ib) / wall, cpu: (steps * ib) / ((cpu.user + cpu.system) / 1e6), steps };
+  };
+  const iadam = new AdamW(den.params.length, { lr: 1e-4, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.01 });
+  const fullImg = imgRate(() => {
+    den.forward(ibatch);
+    den.zeroGrad();
+    den.backward({ trainBase: true });
+    iadam.update(den.params, den.grads!, 1e-4);
+  }, SECONDS / 2);
+  const ilora = createDenoiserLora(icfg, { rank: 8, alpha: 16, targets: resolveDenoiserTargets(['all']) }, 2);
+  ilora.grads = new Float32Array(ilora.params.length);
+  const loraImg = imgRate(() => {
+    den.forward(ibatch, ilora);
+    ilora.grads!.fill(0);
+    den.backward({ trainBase: false });
+  }, SECONDS / 2);
+  const fmtImg = (r: Rate): string => `${r.wall.toFixed(0).padStart(6)} images/s wall  (${r.cpu.toFixed(0)} per CPU-second, ${r.steps} steps of ${ib})`;
+  console.log(`denoiser: ${den.params.length} parameters (32×32 RGB, hidden 256)`);
+  console.log(`image train (full):      ${fmtImg(fullImg)}`);
+  console.log(`image train (LoRA r=8):  ${fmtImg(loraImg)}`);
+  const tests = shapeImages({ seed: 5, count: 8, size: 32 }).map((x) => ({ image: x.image, caption: x.caption }));
+  const e0 = performance.now();
+  diffusionLosses(den, ilora, tests, DEFAULT_IMG2IMG);
+  const perImage = (performance.now() - e0) / 1000 / tests.length;
+  console.log(`image eval: ${perImage.toFixed(3)} s per test image (${DEFAULT_IMG2IMG.seeds.length} seeds × 2 captions × ${DEFAULT_IMG2IMG.steps} steps, denoise ${DEFAULT_IMG2IMG.denoise})`);
+  imageLine = `image train ${fullImg.wall.toFixed(0)} img/s (LoRA ${loraImg.wall.toFixed(0)}), eval ${perImage.toFixed(3)} s/image`;
+}
 console.log(`machine: ${os.cpus()[0]?.model ?? 'cpu'} x${os.availableParallelism()}, node ${process.version}, load average ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}; eval loss ${evalLoss.toFixed(4)}`);
-console.log(`SUMMARY ml: ${(params / 1e6).toFixed(2)}M params, train ${train.wall.toFixed(0)} tok/s (LoRA ${trainLora.wall.toFixed(0)}), eval ${evalRate.wall.toFixed(0)} tok/s; 1 thread train ${train1.wall.toFixed(0)}, eval ${eval1.wall.toFixed(0)}; plain-JS eval ${evalJs.wall.toFixed(0)}; ${numpyLine}`);
+console.log(`SUMMARY ml: ${(params / 1e6).toFixed(2)}M params, train ${train.wall.toFixed(0)} tok/s (LoRA ${trainLora.wall.toFixed(0)}), eval ${evalRate.wall.toFixed(0)} tok/s; 1 thread train ${train1.wall.toFixed(0)}, eval ${eval1.wall.toFixed(0)}; plain-JS eval ${evalJs.wall.toFixed(0)}; ${numpyLine}; ${imageLine}`);

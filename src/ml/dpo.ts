@@ -123,7 +123,10 @@ export interface DpoOptions {
   seed: number;
   /** null: full fine-tuning (the reference is a frozen copy of the starting weights) */
   lora: LoraConfig | null;
-  onStep?: (info: { step: number; loss: number; margin: number; lr: number }) => void;
+  /** an existing adapter to train (takes precedence over `lora`) */
+  adapter?: LoraAdapter;
+  /** return false to stop after this step */
+  onStep?: (info: { step: number; loss: number; margin: number; lr: number; tokens: number }) => boolean | void;
 }
 
 export function trainDpo(model: Gpt, data: readonly DpoPair[], opts: DpoOptions): { adapter: LoraAdapter | null; losses: number[] } {
@@ -131,7 +134,7 @@ export function trainDpo(model: Gpt, data: readonly DpoPair[], opts: DpoOptions)
   if (pairs.length === 0) throw new Error('no DPO pair fits the context');
   const t = paddedLength(pairs.flatMap((p) => [p.chosen, p.rejected]), model.config.contextLength);
   const rng = new Rng(opts.seed);
-  const adapter = opts.lora ? createLora(model.config, opts.lora, rng.nextU32(), model.floatType) : null;
+  const adapter = opts.adapter ?? (opts.lora ? createLora(model.config, opts.lora, rng.nextU32(), model.floatType) : null);
   // the reference log-probs are fixed: compute them once from the starting weights
   const refAll = sequenceLogProbs(model, null, pairs.flatMap((p) => [p.chosen, p.rejected]), t);
   const params = adapter ? adapter.params : model.params;
@@ -145,6 +148,7 @@ export function trainDpo(model: Gpt, data: readonly DpoPair[], opts: DpoOptions)
   const order = rng.shuffle(pairs.map((_, i) => i));
   let cursor = 0;
   const losses: number[] = [];
+  let tokens = 0;
   for (let step = 0; step < opts.steps; step++) {
     const idx: number[] = [];
     for (let i = 0; i < opts.batchSize; i++) {
@@ -187,7 +191,8 @@ export function trainDpo(model: Gpt, data: readonly DpoPair[], opts: DpoOptions)
     const lr = learningRate(schedule, step);
     optim.update(params, grads, lr);
     losses.push(loss / idx.length);
-    opts.onStep?.({ step, loss: loss / idx.length, margin: margin / idx.length, lr });
+    tokens += batch.b * batch.t;
+    if (opts.onStep?.({ step, loss: loss / idx.length, margin: margin / idx.length, lr, tokens }) === false) break;
   }
   return { adapter, losses };
 }

@@ -1,19 +1,17 @@
-// GRPO with reward functions behind the RewardFunction interface (TypeScript here; the sandbox issue plugs
-// Python functions in behind the same interface): advantages, the evaluator's result keys, and learning.
+// GRPO mechanics with TypeScript reward functions (advantages, reward validation). Learning with Python reward
+// functions through the real sandbox is proven in grpo-sandbox.test.ts.
 import { describe, expect, it } from 'vitest';
 import { gptConfig } from './config.ts';
 import { proceduralInstruct } from './data/procedural.ts';
 import type { InstructRow } from './data/template.ts';
-import { encodeInstruct } from './data/template.ts';
 import { Gpt } from './gpt.ts';
-import { BETA_GRPO, groupAdvantages, grpoEvaluate, rewardName, trainGrpo } from './grpo.ts';
+import { BETA_GRPO, groupAdvantages, grpoEvaluate, rewardName } from './grpo.ts';
 import type { GrpoPrompt, RewardFunction } from './grpo.ts';
-import { resolveLoraTargets } from './lora.ts';
-import { DEFAULT_SFT, trainSft } from './sft.ts';
+import { createLora, resolveLoraTargets } from './lora.ts';
+import { Rng } from './rng.ts';
 
 const cfg = gptConfig({ contextLength: 32, width: 32, depth: 2, heads: 4 });
 const tasks = ['first', 'last'] as const;
-const trainRows = proceduralInstruct({ seed: 1, count: 600, split: 'train', tasks: [...tasks], minLength: 4, maxLength: 4 });
 const testRows = proceduralInstruct({ seed: 2, count: 40, split: 'test', tasks: [...tasks], minLength: 4, maxLength: 4 });
 const toPrompt = (r: InstructRow): GrpoPrompt => ({ prompt: `${r.instruct} ${r.input}`, extraData: { answer: r.output } });
 
@@ -41,25 +39,22 @@ describe('GRPO', () => {
     expect(rewardName(0, 0.5)).toBe('reward_func_0_weight_0.50');
   });
 
-  it('LoRA GRPO raises the mean reward on held-out prompts; the evaluator reports production keys', async () => {
+  it('the evaluator reports production keys and eval_loss = Σ mean(w·r) − β·KL against the base', async () => {
     const model = Gpt.init(cfg, 3);
-    trainSft(model, trainRows.map((r) => encodeInstruct(r)), { ...DEFAULT_SFT, steps: 30, seed: 1, lr: 3e-3 });
-    const evalOpts = { groupSize: 2, maxNewTokens: 4, temperature: 1, topP: 1, beta: BETA_GRPO, seed: 9 };
-    const prompts = testRows.map(toPrompt);
-    const before = await grpoEvaluate(model, null, null, prompts, [exact, shout], evalOpts);
-    expect(before.kl_divergence).toBe(0);
-    const { adapter, meanRewards } = await trainGrpo(model, trainRows.map(toPrompt), [exact, shout], {
-      steps: 40, promptsPerStep: 8, groupSize: 4, maxNewTokens: 4, temperature: 1, topP: 1, lr: 1e-2, warmupSteps: 3,
-      minLrRatio: 0.1, weightDecay: 0, gradClip: 1, beta: BETA_GRPO, seed: 4,
-      lora: { rank: 8, alpha: 16, targets: resolveLoraTargets(['all']) },
-    });
-    expect(meanRewards).toHaveLength(40);
-    const after = await grpoEvaluate(model, adapter, null, prompts, [exact, shout], evalOpts);
-    expect(after.total_avg_reward).toBeGreaterThan(before.total_avg_reward + 0.05);
-    expect(after.kl_divergence).toBeGreaterThan(0);
-    expect(Object.keys(after.final_raw_rewards)).toEqual(['reward_func_0_weight_1.00', 'reward_func_1_weight_0.50']);
-    expect(after.eval_loss).toBeCloseTo(after.total_avg_reward - BETA_GRPO * after.kl_divergence, 12);
-  }, 60_000);
+    const lora = createLora(cfg, { rank: 4, alpha: 8, targets: resolveLoraTargets(['all']) }, 1);
+    const rng = new Rng(2);
+    for (let i = 0; i < lora.params.length; i++) lora.params[i] = rng.normal() * 0.1;
+    const opts = { groupSize: 2, maxNewTokens: 4, temperature: 1, topP: 1, beta: BETA_GRPO, seed: 9 };
+    const prompts = testRows.slice(0, 6).map(toPrompt);
+    const base = await grpoEvaluate(model, null, null, prompts, [exact, shout], opts);
+    expect(base.kl_divergence).toBe(0);
+    const r = await grpoEvaluate(model, lora, null, prompts, [exact, shout], opts);
+    expect(r.kl_divergence).toBeGreaterThan(0);
+    expect(Object.keys(r.final_raw_rewards)).toEqual(['reward_func_0_weight_1.00', 'reward_func_1_weight_0.50']);
+    expect(r.weights).toEqual({ 'reward_func_0_weight_1.00': 1, 'reward_func_1_weight_0.50': 0.5 });
+    expect(r.final_weighted_rewards['reward_func_1_weight_0.50']).toBeCloseTo(0.5 * r.final_raw_rewards['reward_func_1_weight_0.50']!, 12);
+    expect(r.eval_loss).toBeCloseTo(r.total_avg_reward - BETA_GRPO * r.kl_divergence, 12);
+  });
 
   it('rejects a reward function that returns the wrong number of values', async () => {
     const model = Gpt.init(cfg, 1);

@@ -149,7 +149,10 @@ export interface GrpoOptions extends GrpoSampling {
   seed: number;
   /** null: full fine-tuning (the reference is a frozen copy of the starting weights) */
   lora: LoraConfig | null;
-  onStep?: (info: { step: number; meanReward: number; kl: number; lr: number }) => void;
+  /** an existing adapter to train (takes precedence over `lora`) */
+  adapter?: LoraAdapter;
+  /** return false to stop after this step (awaited, so it may save a checkpoint) */
+  onStep?: (info: { step: number; meanReward: number; kl: number; lr: number; tokens: number }) => boolean | void | Promise<boolean | void>;
 }
 
 export async function trainGrpo(
@@ -158,7 +161,7 @@ export async function trainGrpo(
   if (prompts.length === 0) throw new Error('GRPO needs at least one prompt');
   if (opts.groupSize < 2) throw new Error('GRPO needs groups of at least 2 completions');
   const rng = new Rng(opts.seed);
-  const adapter = opts.lora ? createLora(model.config, opts.lora, rng.nextU32(), model.floatType) : null;
+  const adapter = opts.adapter ?? (opts.lora ? createLora(model.config, opts.lora, rng.nextU32(), model.floatType) : null);
   const reference = adapter ? null : new Gpt(model.config, model.params.slice());
   const params = adapter ? adapter.params : model.params;
   let decayMask: Uint8Array | null = null;
@@ -171,6 +174,7 @@ export async function trainGrpo(
   const order = rng.shuffle(prompts.map((_, i) => i));
   let cursor = 0;
   const meanRewards: number[] = [];
+  let tokens = 0;
   for (let step = 0; step < opts.steps; step++) {
     const picked: GrpoPrompt[] = [];
     for (let i = 0; i < opts.promptsPerStep; i++) {
@@ -216,7 +220,8 @@ export async function trainGrpo(
     optim.update(params, grads, lr);
     const meanReward = group.total.reduce((a, b) => a + b, 0) / group.total.length;
     meanRewards.push(meanReward);
-    opts.onStep?.({ step, meanReward, kl, lr });
+    tokens += batch.b * batch.t;
+    if ((await opts.onStep?.({ step, meanReward, kl, lr, tokens })) === false) break;
   }
   return { adapter, meanRewards };
 }

@@ -4,7 +4,8 @@
 //                no lm_head.weight because the head is tied to transformer.wte.weight)
 //   LoRA:        adapter_config.json (PEFT) + adapter_model.safetensors
 //                (`base_model.model.transformer.h.{l}.{module}.lora_A.weight` (r,in) and `.lora_B.weight` (out,r))
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { fromHfConfig, toHfConfig } from './config.ts';
@@ -20,15 +21,46 @@ export const CONFIG_FILE = 'config.json';
 export const ADAPTER_FILE = 'adapter_model.safetensors';
 export const ADAPTER_CONFIG_FILE = 'adapter_config.json';
 
-export async function saveModel(dir: string, model: Gpt): Promise<void> {
+/** One file of a repository: its name and bytes. */
+export interface RepoFile {
+  name: string;
+  bytes: Buffer | string;
+}
+
+/** Writes each file through a temporary name and a rename, so a reader (or a kill) never sees a torn file. */
+export async function writeRepoFiles(dir: string, files: readonly RepoFile[]): Promise<void> {
   await mkdir(dir, { recursive: true });
+  for (const f of files) {
+    const tmp = join(dir, `.${f.name}.tmp-${process.pid}`);
+    await writeFile(tmp, f.bytes);
+    await rename(tmp, join(dir, f.name));
+  }
+}
+
+/** writeRepoFiles for synchronous callers (checkpoints saved from inside a training step callback). */
+export function writeRepoFilesSync(dir: string, files: readonly RepoFile[]): void {
+  mkdirSync(dir, { recursive: true });
+  for (const f of files) {
+    const tmp = join(dir, `.${f.name}.tmp-${process.pid}`);
+    writeFileSync(tmp, f.bytes);
+    renameSync(tmp, join(dir, f.name));
+  }
+}
+
+export function modelFiles(model: Gpt): RepoFile[] {
   const tensors: NamedTensor[] = model.tensors.map((t) => ({
     name: t.name,
     shape: t.shape,
     data: Float32Array.from(model.params.subarray(t.offset, t.offset + t.size)),
   }));
-  await writeFile(join(dir, MODEL_FILE), writeSafetensors(tensors, { format: 'pt' }));
-  await writeFile(join(dir, CONFIG_FILE), `${JSON.stringify(toHfConfig(model.config), null, 2)}\n`);
+  return [
+    { name: MODEL_FILE, bytes: writeSafetensors(tensors, { format: 'pt' }) },
+    { name: CONFIG_FILE, bytes: `${JSON.stringify(toHfConfig(model.config), null, 2)}\n` },
+  ];
+}
+
+export async function saveModel(dir: string, model: Gpt): Promise<void> {
+  await writeRepoFiles(dir, modelFiles(model));
 }
 
 export async function readConfig(dir: string): Promise<GptConfig> {
@@ -75,8 +107,7 @@ function adapterTensorName(layer: number, module: string, ab: 'A' | 'B'): string
   return `base_model.model.transformer.h.${layer}.${module}.lora_${ab}.weight`;
 }
 
-export async function saveAdapter(dir: string, adapter: LoraAdapter, baseModel: string): Promise<void> {
-  await mkdir(dir, { recursive: true });
+export function adapterFiles(adapter: LoraAdapter, baseModel: string): RepoFile[] {
   const r = adapter.config.rank;
   const tensors: NamedTensor[] = [];
   for (const s of adapter.slots) {
@@ -88,7 +119,6 @@ export async function saveAdapter(dir: string, adapter: LoraAdapter, baseModel: 
     tensors.push({ name: adapterTensorName(s.layer, s.module, 'A'), shape: [r, s.inDim], data: a });
     tensors.push({ name: adapterTensorName(s.layer, s.module, 'B'), shape: [s.outDim, r], data: b });
   }
-  await writeFile(join(dir, ADAPTER_FILE), writeSafetensors(tensors, { format: 'pt' }));
   const config = {
     peft_type: 'LORA',
     task_type: 'CAUSAL_LM',
@@ -102,7 +132,14 @@ export async function saveAdapter(dir: string, adapter: LoraAdapter, baseModel: 
     inference_mode: true,
     modules_to_save: null,
   };
-  await writeFile(join(dir, ADAPTER_CONFIG_FILE), `${JSON.stringify(config, null, 2)}\n`);
+  return [
+    { name: ADAPTER_FILE, bytes: writeSafetensors(tensors, { format: 'pt' }) },
+    { name: ADAPTER_CONFIG_FILE, bytes: `${JSON.stringify(config, null, 2)}\n` },
+  ];
+}
+
+export async function saveAdapter(dir: string, adapter: LoraAdapter, baseModel: string): Promise<void> {
+  await writeRepoFiles(dir, adapterFiles(adapter, baseModel));
 }
 
 export async function loadAdapter(dir: string, base: GptConfig): Promise<SavedAdapter> {

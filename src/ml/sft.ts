@@ -23,7 +23,8 @@ export interface SftOptions {
   lora: LoraConfig | null;
   /** an existing adapter to continue training (takes precedence over `lora`) */
   adapter?: LoraAdapter;
-  onStep?: (info: StepInfo) => void;
+  /** return false to stop after this step (deadline, cancellation) */
+  onStep?: (info: StepInfo) => boolean | void;
 }
 
 export interface StepInfo {
@@ -93,7 +94,7 @@ export function trainSft(model: Gpt, data: readonly Example[], opts: SftOptions)
     optim.update(params, grads, lr);
     losses.push(loss);
     tokensSeen += batch.b * batch.t;
-    opts.onStep?.({ step, loss, lr, gradNorm, tokens: tokensSeen, elapsedMs: performance.now() - start });
+    if (opts.onStep?.({ step, loss, lr, gradNorm, tokens: tokensSeen, elapsedMs: performance.now() - start }) === false) break;
   }
   return { adapter, losses, tokensSeen, elapsedMs: performance.now() - start };
 }
