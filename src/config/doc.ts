@@ -10,6 +10,7 @@ const GROUP_INTRO: Readonly<Record<string, string>> = {
   database: 'The database: embedded PGlite by default, PostgreSQL when a URL is given.',
   chain: 'How to reach the chain and which keys to sign with.',
   services: 'Outside services (LLM, content service, Hugging Face, S3, GitHub). Secrets are masked in every printout.',
+  storage: 'The local blob store and model hub: directories, address, upload token, size and expiry limits.',
   validator: 'The validator\'s task cycle: loop intervals, per-pass caps, timeouts of its calls to miners, delays, the offer market, the API database pool.',
   prep: 'Task data preparation: splits, size limits, the synthetic evaluation set and its LLM.',
   synth: 'Synthetic task creation: interval, task mix, models, datasets, hours, reward functions, synthetic images.',

@@ -159,7 +159,7 @@ describe('loadConfig bad input: one line per problem naming key, source and expe
     expect(problemsOf(() => load({ GOD_CONFIG: path }))).toEqual([
       `config: validator.offerTimeoutSeconds="5" (file ${path}): expected a number of seconds ≥ 0`,
       `config: validator.offerTimeoutSecs (file ${path}): unknown key; did you mean validator.offerTimeoutSeconds?`,
-      `config: valdator (file ${path}): unknown group; did you mean validator?; groups are general, database, chain, services, validator, prep, synth, tournament, trainer, miner, protocol, weights, evaluation, sandbox, fees, scoring`,
+      `config: valdator (file ${path}): unknown group; did you mean validator?; groups are general, database, chain, services, storage, validator, prep, synth, tournament, trainer, miner, protocol, weights, evaluation, sandbox, fees, scoring`,
       `config: synth.textHoursBins=[{"minRows":1,"maxRows":2,"minHours":1}] (file ${path}): expected a JSON list of {minRows, maxRows, minHours, maxHours} (at 0.maxHours: Invalid input: expected number, received undefined)`,
     ]);
   });
@@ -170,7 +170,7 @@ describe('loadConfig bad input: one line per problem naming key, source and expe
     expect(line).toMatch(new RegExp(`^config: ${broken.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} \\(file\\): invalid JSON: .+`));
     const list = writeConfig([1, 2], 'list.json');
     expect(problemsOf(() => load({ GOD_CONFIG: list }))).toEqual([
-      `config: ${list} (file): expected a JSON object of groups (general, database, chain, services, validator, prep, synth, tournament, trainer, miner, protocol, weights, evaluation, sandbox, fees, scoring), got an array`,
+      `config: ${list} (file): expected a JSON object of groups (general, database, chain, services, storage, validator, prep, synth, tournament, trainer, miner, protocol, weights, evaluation, sandbox, fees, scoring), got an array`,
     ]);
     const yaml = writeConfig('a: 1', 'config.yaml');
     expect(problemsOf(() => load({ GOD_CONFIG: yaml }))).toEqual([`config: ${yaml} (file): expected a .json file (only JSON config files are supported)`]);

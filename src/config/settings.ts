@@ -1,4 +1,4 @@
-import { choice, optionalText, text } from '../core/rules/define.ts';
+import { choice, count, optionalText, port, seconds, text } from '../core/rules/define.ts';
 import { valuesOfGroups } from '../core/rules/index.ts';
 
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
@@ -38,6 +38,20 @@ export const settingDefs = {
     s3Bucket: optionalText('validator.md §0 S3_BUCKET_NAME', 'bucket for task data and score dumps'),
     s3Region: optionalText('validator.md §0 S3_REGION', 'S3 region'),
     githubToken: optionalText('tournament.md §3.12 GITHUB_TOKEN', 'token that publishes tournament winners\' repos', { secret: 'value' }),
+  },
+  /** The embedded storage (local blob store and model hub) and how clients reach a hub server; docs/storage.md. */
+  storage: {
+    blobDir: optionalText('ARCHITECTURE.md (local blob store); docs/storage.md', 'directory of the local blob store; unset means <general.home>/blobs'),
+    hubDir: optionalText('ARCHITECTURE.md (local hub); docs/storage.md', 'directory of the local model hub; unset means <general.home>/hub'),
+    host: text('127.0.0.1', 'docs/storage.md', 'address the storage server (blobs and hub) listens on'),
+    port: port(8600, 'docs/storage.md', 'port of the storage server (0 picks a free one)'),
+    publicUrl: optionalText('docs/storage.md', 'base URL other machines reach the storage server at (signed URLs and hub links point here); unset means the listen address'),
+    hubUrl: optionalText('docs/storage.md', 'hub server a client uploads to and reads from (a miner, the validator); unset means the local hub directory in-process'),
+    hubToken: optionalText('docs/storage.md', 'upload token of this owner namespace on the hub server (issued by `god hub token <owner>`)', { secret: 'value' }),
+    blobMaxBytes: count(2_147_483_646, 'validator.md §5.1', 'largest blob the store accepts (the original\'s dataset cap); larger uploads are refused with 413'),
+    blobUrlMaxSeconds: seconds(604_800, 'validator.md §5.1; S3 presign limit', 'longest lifetime a signed blob URL may be given (7 days, as S3 allows)'),
+    hubMaxFileBytes: count(2_147_483_646, 'docs/storage.md', 'largest single file the local hub accepts in an upload'),
+    hubMaxCommitBytes: count(16 * 1024 * 1024, 'docs/storage.md', 'largest commit request body (file list and inline base64 files) the hub server reads'),
   },
 } as const;
 

@@ -1,0 +1,141 @@
+/**
+ * Crash-safe file writes: bytes go to a temporary file in the same filesystem, are fsynced, then renamed over
+ * the target, and the directory is fsynced. A reader (or a process restarted after kill -9) sees the old file or
+ * the new one, never a torn one. Temporary names carry the writer's pid, so leftovers of dead writers can be
+ * told apart from files another live process is still writing.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { Readable } from 'node:stream';
+import { StorageError } from './errors.ts';
+
+export type ByteSource = Uint8Array | Readable | AsyncIterable<Uint8Array>;
+
+export function tmpName(dir: string): string {
+  return join(dir, `${process.pid}-${randomBytes(8).toString('hex')}.tmp`);
+}
+
+export async function fsyncDir(dir: string): Promise<void> {
+  const handle = await open(dir, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Writes `data` to `target` atomically (temporary file in `tmpDir`, which must be on the same filesystem). */
+export async function writeFileAtomic(target: string, data: Uint8Array | string, tmpDir: string, mode = 0o644): Promise<void> {
+  await mkdir(tmpDir, { recursive: true });
+  await mkdir(dirname(target), { recursive: true });
+  const tmp = tmpName(tmpDir);
+  const handle = await open(tmp, 'wx', mode);
+  try {
+    await handle.writeFile(data);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  try {
+    await rename(tmp, target);
+  } catch (err) {
+    await rm(tmp, { force: true });
+    throw err;
+  }
+  await fsyncDir(dirname(target));
+}
+
+export async function writeJsonAtomic(target: string, value: unknown, tmpDir: string, mode = 0o644): Promise<void> {
+  await writeFileAtomic(target, `${JSON.stringify(value, null, 2)}\n`, tmpDir, mode);
+}
+
+export async function readJsonFile(path: string): Promise<unknown | undefined> {
+  try {
+    return JSON.parse(await readFile(path, 'utf8'));
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
+}
+
+export interface SpooledFile {
+  /** The temporary file holding the bytes; the caller renames it into place or removes it. */
+  path: string;
+  size: number;
+  sha256: string;
+}
+
+function toReadable(source: ByteSource): Readable {
+  if (source instanceof Readable) return source;
+  if (source instanceof Uint8Array) return Readable.from([source]);
+  return Readable.from(source);
+}
+
+/**
+ * Streams `source` into a new temporary file, hashing it on the way and refusing more than `maxBytes`
+ * (the partial file is removed). The file is fsynced before this resolves.
+ */
+export async function spoolToTemp(source: ByteSource, tmpDir: string, maxBytes: number): Promise<SpooledFile> {
+  await mkdir(tmpDir, { recursive: true });
+  const path = tmpName(tmpDir);
+  const hash = createHash('sha256');
+  let size = 0;
+  // Written through one handle that we open and close ourselves, so removing a partial file cannot race a
+  // lazily opened stream that would create it again.
+  const handle = await open(path, 'wx');
+  try {
+    for await (const chunk of toReadable(source) as AsyncIterable<Buffer | Uint8Array | string>) {
+      const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+      size += bytes.length;
+      if (size > maxBytes) throw new StorageError('too_large', `more than ${maxBytes} bytes`);
+      hash.update(bytes);
+      await handle.writeFile(bytes); // writes the whole chunk at the current position (write() may be partial)
+    }
+    await handle.sync();
+  } catch (err) {
+    await handle.close().catch(() => undefined);
+    await rm(path, { force: true });
+    throw err;
+  }
+  await handle.close();
+  return { path, size, sha256: hash.digest('hex') };
+}
+
+export function sha256Hex(data: Uint8Array | string): string {
+  return createHash('sha256').update(data).digest('hex');
+}
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    // EPERM: the process exists but belongs to someone else.
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Removes `<pid>-….tmp` files in `dir` whose writer is no longer running. Returns how many were removed. */
+export async function sweepDeadTemps(dir: string): Promise<number> {
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return 0;
+    throw err;
+  }
+  let removed = 0;
+  for (const name of names) {
+    const match = /^(\d+)-[0-9a-f]+\.tmp$/.exec(name);
+    if (!match) continue;
+    const pid = Number(match[1]);
+    if (pid !== process.pid && !pidAlive(pid)) {
+      await rm(join(dir, name), { force: true });
+      removed++;
+    }
+  }
+  return removed;
+}
+
+export { pidAlive };
