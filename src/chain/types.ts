@@ -116,6 +116,11 @@ export interface Chain {
   getUid(netuid: number, hotkey: string): Promise<number | null>;
   /** Null when the hotkey is not registered on the subnet. */
   getStake(netuid: number, hotkey: string): Promise<Stake | null>;
+  /**
+   * `Weights(netuid, uid)`: the (uid, u16 weight) pairs that neuron last set, as the chain stores them (zeros
+   * dropped, sorted by uid as submitted); empty when it never set any. What an auditor compares against.
+   */
+  getWeights(netuid: number, uid: number): Promise<Array<[number, number]>>;
   /** Rate-limit check for the signer (or the given hotkey), without submitting anything. */
   weightsReadiness(netuid: number, hotkey?: string): Promise<WeightsReadiness>;
   /**

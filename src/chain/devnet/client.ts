@@ -21,6 +21,7 @@ import {
   NodeListSchema,
   ReceiptSchema,
   SubnetParamsSchema,
+  WeightsAnswerSchema,
   type Receipt,
   type RegisterPayload,
 } from './wire.ts';
@@ -92,6 +93,9 @@ export class HttpDevnetApi implements DevnetApi {
   neuron(netuid: number, hotkey: string): Promise<unknown> {
     return this.request('GET', `/subnets/${netuid}/neurons/${encodeURIComponent(hotkey)}`);
   }
+  weights(netuid: number, uid: number): Promise<unknown> {
+    return this.request('GET', `/subnets/${netuid}/weights/${uid}`);
+  }
   submit(envelope: unknown): Promise<unknown> {
     return this.request('POST', '/extrinsics', envelope);
   }
@@ -140,6 +144,10 @@ export class DevnetChain implements Chain {
 
   async lastUpdate(netuid: number): Promise<number[]> {
     return parse(LastUpdateSchema, await this.api.lastUpdate(netuid), `last_update of netuid ${netuid}`).last_update;
+  }
+
+  async getWeights(netuid: number, uid: number): Promise<Array<[number, number]>> {
+    return parse(WeightsAnswerSchema, await this.api.weights(netuid, uid), `weights of uid ${uid} on netuid ${netuid}`).weights;
   }
 
   private async neuron(netuid: number, hotkey: string) {

@@ -11,7 +11,7 @@ import { ChainError, type ChainErrorCode } from '../errors.ts';
 import { NodeListSchema, SubnetParamsSchema } from '../types.ts';
 import { MAX_PAYLOAD_CHARS } from './auth.ts';
 import type { DevnetChainService } from './service.ts';
-import { BlockSchema, InfoSchema, LastUpdateSchema, NeuronSchema, ReceiptSchema } from './wire.ts';
+import { BlockSchema, InfoSchema, LastUpdateSchema, NeuronSchema, ReceiptSchema, WeightsAnswerSchema } from './wire.ts';
 
 const STATUS: Partial<Record<ChainErrorCode, number>> = {
   unauthorised: 401,
@@ -41,6 +41,7 @@ async function answer<T>(fn: () => Promise<T>): Promise<T> {
 
 const NetuidParams = z.object({ netuid: z.coerce.number().int().min(0).max(65_535) });
 const NeuronParams = NetuidParams.extend({ hotkey: z.string().min(1).max(64) });
+const UidParams = NetuidParams.extend({ uid: z.coerce.number().int().min(0).max(65_535) });
 
 export function devnetChainRoutes(service: DevnetChainService) {
   return [
@@ -77,6 +78,14 @@ export function devnetChainRoutes(service: DevnetChainService) {
       params: NeuronParams,
       response: NeuronSchema,
       handler: ({ params }) => answer(() => service.neuron(params.netuid, params.hotkey)),
+    }),
+    route({
+      method: 'GET',
+      url: '/subnets/{netuid}/weights/{uid}',
+      summary: 'Weights(netuid, uid): the (uid, u16 weight) pairs that neuron last set',
+      params: UidParams,
+      response: WeightsAnswerSchema,
+      handler: ({ params }) => answer(() => service.weights(params.netuid, params.uid)),
     }),
     route({
       method: 'POST',

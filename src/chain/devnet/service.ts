@@ -49,6 +49,8 @@ export interface DevnetApi {
   nodes(netuid: number): Promise<unknown>;
   lastUpdate(netuid: number): Promise<unknown>;
   neuron(netuid: number, hotkey: string): Promise<unknown>;
+  /** `{ weights: [[uid, u16], …] }`: what neuron `uid` last set (empty when none or no such uid, as the chain's ValueQuery). */
+  weights(netuid: number, uid: number): Promise<unknown>;
   /** A signed write (see auth.ts). Throws ChainError on any refusal. */
   submit(envelope: unknown): Promise<unknown>;
 }
@@ -214,6 +216,11 @@ export class DevnetChainService implements DevnetApi {
       last_update: neuron.lastUpdate,
       validator_permit: permitsOf(this.state, subnet)[uid] ?? false,
     };
+  }
+
+  async weights(netuid: number, uid: number): Promise<{ weights: [number, number][] }> {
+    const neuron = subnetOf(this.state, netuid).neurons[uid];
+    return { weights: neuron ? neuron.weights.map(([u, w]) => [u, w] as [number, number]) : [] };
   }
 
   // ---- signed writes ----

@@ -52,6 +52,7 @@ export type Info = z.infer<typeof InfoSchema>;
 
 export const BlockSchema = z.object({ block: z.number().int().min(0) });
 export const LastUpdateSchema = z.object({ last_update: z.array(z.number().int().min(0)) });
+export const WeightsAnswerSchema = z.object({ weights: z.array(z.tuple([u16, u16])) });
 
 export const NeuronSchema = StakeSchema.extend({
   uid: u16,

@@ -39,6 +39,7 @@ const u64 = z.union([z.number().int().min(0), z.string().regex(/^\d+$/), z.bigin
 const ParamsPrimitive = z.tuple([z.number().int().min(0).max(65_535), u64, u64, z.boolean(), z.number().int().min(0).max(65_535)]);
 const LastUpdatePrimitive = z.array(u64);
 const UidPrimitive = z.number().int().min(0).max(65_535).nullable();
+const WeightsPrimitive = z.array(z.tuple([z.number().int().min(0).max(65_535), z.number().int().min(0).max(65_535)]));
 
 function parsed<S extends z.ZodType>(schema: S, value: unknown, what: string): z.output<S> {
   const result = schema.safeParse(value);
@@ -158,6 +159,12 @@ export class SubtensorChain implements Chain {
   async getUid(netuid: number, hotkey: string): Promise<number | null> {
     const value = await guard(`Uids(${netuid}, ${hotkey})`, () => this.storage('uids')(netuid, hotkey));
     return parsed(UidPrimitive, value.toPrimitive(), `Uids(${netuid})`);
+  }
+
+  /** Storage `Weights(netuid, uid)` (mechanism 0: the storage index is the netuid). */
+  async getWeights(netuid: number, uid: number): Promise<Array<[number, number]>> {
+    const value = await guard(`Weights(${netuid}, ${uid})`, () => this.storage('weights')(netuid, uid));
+    return parsed(WeightsPrimitive, value.toPrimitive(), `Weights(${netuid}, ${uid})`);
   }
 
   async getStake(netuid: number, hotkey: string): Promise<Stake | null> {

@@ -71,6 +71,7 @@ export class InMemorySubtensorModel {
     this.put(key('subnetworkN', this.netuid), 'u16', this.neurons.length);
     this.put(key('lastUpdate', this.netuid), 'Vec<u64>', this.lastUpdate);
     this.neurons.forEach((n, uid) => this.put(key('uids', this.netuid, n.hotkey), 'u16', uid));
+    for (const [uid, pairs] of this.weights) this.put(key('weights', this.netuid, uid), 'Vec<(u16,u16)>', pairs);
     const metagraph = this.api.registry.createType('Option<PalletSubtensorRpcInfoMetagraph>', {
       netuid: this.netuid,
       block: this.block,

@@ -1,45 +1,165 @@
 /**
- * `god devnet` (what `npm start` runs). For now it sets up and checks the embedded database and says what
- * exists; later issues turn it into the whole local subnet (chain, validator, miners, trainer, auditor).
+ * `god devnet` (what `npm start` runs): a whole subnet on this machine — devnet chain, storage (hub + blobs),
+ * the validator's own loops on PGlite, and miners with different recipes, one that fails and one that copies —
+ * printing what happens as it happens. `--once` runs one task of each evaluated type to the end, prints the
+ * summary and the weights set on the chain, and exits.
  */
-import type { Command } from 'commander';
+import { resolve, join } from 'node:path';
+import { Command, InvalidArgumentError } from 'commander';
+import type { TaskType } from '../../core/enums.ts';
 
-/** The roles of a subnet and whether this build can run them yet. */
+/** The roles of a subnet and whether `god devnet` runs them. */
 export const ROLES = [
-  { name: 'validator', implemented: false, what: 'turns requests into tasks, evaluates and scores miners, sets weights' },
-  { name: 'miner', implemented: false, what: 'accepts offers, trains models, submits repositories' },
+  { name: 'validator', implemented: true, what: 'turns requests into tasks, evaluates and scores miners, sets weights' },
+  { name: 'miner', implemented: true, what: 'accepts offers, trains models, submits repositories' },
   { name: 'trainer', implemented: false, what: 'runs tournament miners\' training repos on validator-owned GPUs' },
   { name: 'auditor', implemented: false, what: 'recomputes the validator\'s weights from its published results' },
 ] as const;
 
+const TYPE_ALIASES: Record<string, TaskType> = { instruct: 'InstructTextTask', chat: 'ChatTask', dpo: 'DpoTask', grpo: 'GrpoTask', image: 'ImageTask' };
+
+function positive(raw: string): number {
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('must be a positive number');
+  return n;
+}
+
+function typeList(raw: string): TaskType[] {
+  return raw.split(',').map((s) => {
+    const t = TYPE_ALIASES[s.trim().toLowerCase()];
+    if (!t) throw new InvalidArgumentError(`unknown task type "${s}" (instruct, chat, dpo, grpo, image)`);
+    return t;
+  });
+}
+
+export interface DevnetCliOptions {
+  once: boolean;
+  hourSeconds: number;
+  steps: number;
+  types?: TaskType[];
+  home?: string;
+  timeout: number;
+  miners: string;
+  logLevel?: string;
+  synthetic: boolean;
+}
+
 export function register(program: Command): void {
   program
     .command('devnet')
-    .description('run a whole subnet on this machine; for now: create and migrate the embedded database, print its schema version, tables and the roles, then exit')
-    .action(async () => {
-      const out = (line = '') => process.stdout.write(`${line}\n`);
-      const { migrate, openDb } = await import('../../db/index.ts');
-      const db = await openDb();
-      try {
-        const result = await migrate(db);
-        const { rows } = await db.query<{ table_name: string }>(
-          `SELECT table_name FROM information_schema.tables
-            WHERE table_schema = current_schema() AND table_type = 'BASE TABLE' ORDER BY table_name`,
-        );
-        out('god devnet: database ready');
-        out(`  driver          ${db.driver}`);
-        out(`  location        ${db.location}`);
-        out(`  schema version  ${result.version}${result.applied.length > 0 ? ` (applied ${result.applied.length} migration(s) now)` : ''}`);
-        out(`  tables (${rows.length})     ${rows.map((r) => r.table_name).join(', ')}`);
-        out();
-        out('roles:');
-        for (const role of ROLES) {
-          out(`  ${role.name.padEnd(10)} ${role.implemented ? 'ready' : 'NOT IMPLEMENTED YET'} — ${role.what}`);
-        }
-        out();
-        out('The devnet does not start any role yet: this command only prepares the database and exits.');
-      } finally {
-        await db.close();
-      }
+    .description('run a whole subnet on this machine: devnet chain, model hub + blob store, validator (PGlite) and miners with different recipes (one fails, one copies)')
+    .option('--once', 'create one task of every evaluated type, run them to the end, print the summary and the weights set, exit 0 on success', false)
+    .option('--hour-seconds <n>', 'real seconds per task hour (the time scale)', positive, 45)
+    .option('--steps <n>', 'training steps per job for the built-in recipes', positive, 80)
+    .option('--types <list>', 'task types for --once: instruct,chat,dpo (grpo and image are not evaluated by the built-in executor yet)', typeList)
+    .option('--miners <list>', 'miners as name:kind[:recipe|:copied-miner], kinds builtin/broken/copycat', 'bob:builtin:careful,charlie:builtin:aggressive,dave:broken,eve:copycat:charlie')
+    .option('--home <dir>', 'where the devnet writes hub, blobs, scratch and the base-model zoo (default $GOD_HOME/devnet)')
+    .option('--timeout <s>', 'with --once: give up when the tasks have not finished this many seconds after they were created', positive, 600)
+    .option('--no-synthetic', 'continuous mode: do not let the validator create synthetic tasks')
+    .option('--log-level <level>', 'show the components\' own structured logs at this level (default: only the devnet\'s lines)')
+    .addHelpText('after', '\nRecipes: careful (LoRA, lr 3e-3), aggressive (full fine-tune, lr 1e-2), lazy (LoRA rank 2, a tenth of the steps).\nbroken fails every job (failure score); copycat uploads another miner\'s result (caught as a duplicate).\nDatabases are in memory: every run starts from an empty chain and validator.')
+    .action(async (opts: DevnetCliOptions) => {
+      const code = await runDevnetCli(opts, (line) => process.stdout.write(`${line}\n`));
+      process.exitCode = code;
     });
+}
+
+export function parseMiners(raw: string): import('../../devnet/devnet.ts').DevnetMinerSpec[] {
+  const uris = ['//Bob', '//Charlie', '//Dave', '//Eve', '//Ferdie', '//Miner6', '//Miner7', '//Miner8'];
+  return raw.split(',').map((entry, i) => {
+    const [name, kind, extra] = entry.trim().split(':');
+    if (!name || !/^[a-z][a-z0-9-]{1,30}$/.test(name)) throw new InvalidArgumentError(`miner "${entry}": the name must be lower-case letters/digits`);
+    const uri = uris[i] ?? `//Miner${i}`;
+    if (kind === 'builtin') {
+      const recipe = extra ?? 'careful';
+      if (!['careful', 'aggressive', 'lazy'].includes(recipe)) throw new InvalidArgumentError(`miner ${name}: unknown recipe ${recipe}`);
+      return { name, uri, kind, recipe: recipe as 'careful' };
+    }
+    if (kind === 'broken') return { name, uri, kind };
+    if (kind === 'copycat') {
+      if (!extra) throw new InvalidArgumentError(`miner ${name}: copycat needs the miner it copies (eve:copycat:charlie)`);
+      return { name, uri, kind, copies: extra };
+    }
+    throw new InvalidArgumentError(`miner "${entry}": kind must be builtin, broken or copycat`);
+  });
+}
+
+export async function runDevnetCli(opts: DevnetCliOptions, out: (line: string) => void): Promise<number> {
+  const [{ loadConfig }, devnet, run, { ensureBaseModel }] = await Promise.all([
+    import('../../config/load.ts'),
+    import('../../devnet/devnet.ts'),
+    import('../../devnet/run.ts'),
+    import('../../ml/zoo.ts'),
+  ]);
+  const { config } = loadConfig();
+  const home = resolve(opts.home ?? join(config.general.home, 'devnet'));
+  const miners = parseMiners(opts.miners);
+  const textModel = 'god-local/tinygpt-tiny';
+  const t0 = Date.now();
+  out(`god devnet: home ${home}; one task hour = ${opts.hourSeconds}s; ${opts.steps} training steps per job`);
+  await devnet.cleanDevnetHome(home);
+  await ensureBaseModel(textModel, { home });
+  const dn = await devnet.startDevnet({
+    home,
+    hourSeconds: opts.hourSeconds,
+    steps: opts.steps,
+    miners,
+    textModel,
+    synthetic: !opts.once && opts.synthetic,
+    weightsLoop: !opts.once,
+    ...(opts.logLevel ? { logLevel: opts.logLevel } : {}),
+  });
+  const watcher = new AbortController();
+  try {
+    out(`  hub + blobs   ${dn.urls.hub}`);
+    out(`  chain         embedded devnet chain, netuid ${dn.ctx.netuid}, validator alice uid ${dn.validatorUid}`);
+    for (const m of dn.miners) {
+      const what = m.spec.kind === 'builtin' ? `built-in, ${m.spec.recipe} recipe` : m.spec.kind === 'broken' ? 'broken: fails every job' : `copycat: copies ${m.spec.copies}`;
+      out(`  miner ${m.spec.name.padEnd(8)} uid ${m.uid}  ${m.url}  ${what}`);
+    }
+    const watching = run.watch(dn, out, watcher.signal);
+    if (!opts.once) {
+      out('running until Ctrl-C' + (opts.synthetic ? '; the validator creates synthetic tasks' : ''));
+      await new Promise<void>((r) => {
+        process.once('SIGINT', () => r());
+        process.once('SIGTERM', () => r());
+      });
+      watcher.abort();
+      await watching;
+      return 0;
+    }
+    const wanted = opts.types ?? devnet.EVALUATED_TYPES;
+    for (const type of ['InstructTextTask', 'ChatTask', 'DpoTask', 'GrpoTask', 'ImageTask'] as const) {
+      if (!wanted.includes(type)) continue;
+      if (!devnet.EVALUATED_TYPES.includes(type)) {
+        out(`  ${type}: not covered — the built-in evaluation executor does not evaluate it yet`);
+        continue;
+      }
+      const task = await devnet.createDevnetTask(dn, type);
+      out(`  created ${type} task ${String(task.task_id).slice(0, 8)} on ${task.ds}`);
+    }
+    const tasks = await run.waitForFinal(dn, opts.timeout * 1000);
+    watcher.abort();
+    await watching;
+    const lines = await run.summarize(dn, home);
+    out('');
+    out('summary (* = winner; vs base = how much lower than the base model the test loss is):');
+    for (const l of run.summaryTable(dn, lines)) out(`  ${l}`);
+    const weights = await run.setAndReadWeights(dn);
+    out('');
+    out(`weights set on the chain by alice (${weights.attempt.kind}):`);
+    for (const l of run.weightsTable(dn, weights.onChain)) out(l);
+    out('');
+    let ok = weights.attempt.kind === 'set';
+    for (const l of lines) {
+      const beat = l.winner && l.baseLoss !== null && l.winner.test_loss !== null && l.winner.test_loss < l.baseLoss;
+      if (l.task.status !== 'success' || !beat) ok = false;
+      out(`  ${l.task.task_type.padEnd(16)} ${l.task.status.padEnd(8)} ${beat ? `winner ${run.minerName(dn, l.winner!.hotkey)} beats the base model` : 'no winner beating the base model'}`);
+    }
+    out(`done in ${((Date.now() - t0) / 1000).toFixed(0)}s: ${tasks.length} task(s), ${ok ? 'all succeeded' : 'NOT all succeeded'}`);
+    return ok ? 0 : 1;
+  } finally {
+    watcher.abort();
+    await dn.stop();
+  }
 }

@@ -12,6 +12,9 @@ export const validatorDefs = {
   pendingLoopIdleSeconds: seconds(30, 'validator.md §4.3 step 4', 'sleep after a pass that found no ready task, so an idle cycle does not spin on the database'),
   pendingLoopErrorSeconds: seconds(30, 'validator.md §4.3 step 5', 'back-off after an exception in the pending loop, so a persistent fault does not spin'),
   preevaluationPollSeconds: seconds(60, 'validator.md §4.3 move_tasks_to_preevaluation_loop', 'how often expired training tasks move to preevaluation (a miner may overrun its deadline by up to this)'),
+  // work claiming (ours: every loop claims a task row with a lease instead of the original's in-memory sets)
+  claimLeaseSeconds: seconds(300, 'validator.md §4.1 restart recovery; docs/validator.md', 'how long a loop\'s claim on a task holds without renewal (renewed every third of it while the work runs); a validator that died mid-task loses its claims after this'),
+  recoverClaimsOnStart: flag(true, 'validator.md §4.1 restart recovery', 'at start-up release every claim at once (the original\'s start-up recovery); turn off only when several validator processes share one database'),
   // HTTP timeouts of the validator's calls to miners (miner-protocol-chain.md §3)
   offerTimeoutSeconds: seconds(3, 'miner-protocol-chain.md §3 /task_offer/', 'a miner that does not answer an offer in time counts as declining'),
   startTrainingTimeoutSeconds: seconds(10, 'miner-protocol-chain.md §3 /start_training/', 'limit on a start-training call (its reply is ignored)'),
@@ -29,7 +32,7 @@ export const validatorDefs = {
   offerScoreNotParticipated: num(2.0, 'validator.md §7.2', 'shuffle score of a node that has no scored task today (favours newcomers)'),
   offerScoreFloor: num(0.01, 'validator.md §7.2', 'lowest shuffle score of a node that did participate today, so none gets zero weight', { min: 0 }),
   eligibleLookbackDays: days(7, 'validator.md §7.1 get_eligible_nodes', 'window in which a scored node needs a positive score to keep receiving offers (mainnet only)'),
-  offerLeastFavouredFirst: flag(true, 'validator.md §7.2 quirk, §13.1', 'pop offers from the end of the shuffled list as the original does (least favoured first); false = best first'),
+  offerLeastFavouredFirst: flag(false, 'validator.md §7.2 quirk, §13.1; docs/deviations.md D-validator-1', 'true = offer from the end of the shuffled list as the original does (least favoured first); default false offers the most favoured first, as the original intended'),
   fakeTextDatasetSize: count(100_000, 'validator.md §5.5 get_fake_text_dataset_size', 'ds_size sent in every text offer (the original never sends the real size)'),
   maxConcurrentJobs: count(60, 'validator.md §4.3 MAX_CONCURRENT_JOBS', 'training tasks at which /v1/network/status reports job_can_be_made=false (creation is never refused)'),
   // API (validator.md §10)

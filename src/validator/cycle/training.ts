@@ -1,0 +1,70 @@
+/**
+ * ready → training (validator.md §4.2, §8): each assigned miner gets its own fresh expected_repo_name (stored
+ * before the call, reused if the start is retried after a crash) and a start-training request; replies are
+ * logged and ignored, as in the original. The task's deadline is hours_to_complete from the transition, and the
+ * task becomes due for the preevaluation mover exactly then.
+ */
+import { getTask } from '../../db/queries/tasks.ts';
+import { assignedNodes, ensureExpectedRepoName } from '../../db/queries/validator-nodes.ts';
+import { claimTask, finishTask } from '../../db/queries/validator-tasks.ts';
+import { rowUrl } from '../../metagraph/convert.ts';
+import { isLostClaim, leaseMs, now, type ValidatorContext } from '../context.ts';
+import { withLease } from '../lease.ts';
+import { uuid4 } from '../rng.ts';
+import { trainRequestFor } from '../training/requests.ts';
+import { MARKET_FILTER } from './offers.ts';
+
+export async function trainingPass(ctx: ValidatorContext): Promise<number> {
+  const claimed: string[] = [];
+  for (let i = 0; i < ctx.config.validator.maxConcurrentTrainings; i++) {
+    const row = await claimTask(ctx.db, { from: 'ready', worker: ctx.worker, leaseMs: leaseMs(ctx), now: now(ctx), ...MARKET_FILTER });
+    if (!row) break;
+    claimed.push(row.task_id);
+  }
+  await Promise.all(claimed.map((id) => startTraining(ctx, id)));
+  return claimed.length;
+}
+
+export async function startTraining(ctx: ValidatorContext, taskId: string): Promise<void> {
+  const log = ctx.log.child({ task_id: taskId });
+  await withLease(ctx, taskId, async () => {
+    const task = await getTask(ctx.db, taskId);
+    if (!task) return;
+    const nodes = await assignedNodes(ctx.db, taskId, ctx.netuid);
+    let sent = 0;
+    for (const node of nodes) {
+      // A hotkey that left the metagraph is skipped silently, as in the original (and again at evaluation).
+      if (node.ip === null || node.ip_type === null || node.port === null) continue;
+      const name = await ensureExpectedRepoName(ctx.db, taskId, node.hotkey, ctx.netuid, uuid4(ctx.random));
+      const baseUrl = rowUrl({ ip: node.ip, ip_type: node.ip_type, port: node.port });
+      if (!baseUrl) continue;
+      const request = trainRequestFor(task, name);
+      const result = await ctx.miners.post({
+        baseUrl,
+        minerHotkey: node.hotkey,
+        path: request.path,
+        payload: request.body,
+        timeout: ctx.config.validator.startTrainingTimeoutSeconds * 1000,
+      });
+      sent++;
+      log.info({ hotkey: node.hotkey, expected_repo_name: name, reply: result.kind, status: 'status' in result ? result.status : undefined }, 'start-training sent');
+    }
+    const started = now(ctx);
+    const termination = new Date(started.getTime() + task.hours_to_complete * 3_600_000);
+    try {
+      await ctx.db.transaction((tx) =>
+        finishTask(tx, taskId, 'ready', 'training', {
+          worker: ctx.worker,
+          now: started,
+          nextAttemptAt: termination,
+          set: { started_at: started, termination_at: termination },
+          detail: { miners: nodes.length, sent },
+        }),
+      );
+      log.info({ miners: nodes.length, termination_at: termination.toISOString() }, 'training started');
+    } catch (err) {
+      if (isLostClaim(err)) log.warn('lost the task to another worker while starting training');
+      else throw err;
+    }
+  });
+}

@@ -1,0 +1,20 @@
+/** The validator pipeline (docs/validator.md): the loops, their context and ports, and the embedded adapters. */
+export { Validator, type ValidatorLoops } from './validator.ts';
+export { errorText, isLostClaim, leaseMs, workerIdentity, type ValidatorContext } from './context.ts';
+export type * from './ports.ts';
+export { mathRandom, seededRandom, type Random } from './rng.ts';
+export { prepPass, prepOne } from './cycle/prep.ts';
+export { delayedPass, delayOrFail, offerRound, offersPass, sendOffer } from './cycle/offers.ts';
+export { startTraining, trainingPass } from './cycle/training.ts';
+export { preevaluationPass, recoveryPass, startupRecovery } from './cycle/recovery.ts';
+export { evaluateTask, evaluationPass } from './cycle/evaluation.ts';
+export { minerResults, scoreMinerResults } from './cycle/scoring.ts';
+export { createSyntheticTask, hoursForRows, pickSyntheticType, synthPass } from './synth/scheduler.ts';
+export { setWeightsOnce, weightsLoop, type WeightsAttempt } from './weights/loop.ts';
+export { computeWeights, scoresFile, scoresFileKey } from './weights/compute.ts';
+export { scoresUrlRoute } from './weights/route.ts';
+export { GpuPool, requiredGpus } from './evaluation/gpus.ts';
+export { BuiltinEvaluationExecutor } from './evaluation/builtin.ts';
+export { MemoryBlobStore, StorageBlobAdapter } from './adapters/blob-stores.ts';
+export { StorageHubAdapter } from './adapters/hub.ts';
+export * from './adapters/builtin.ts';
