@@ -4,8 +4,9 @@
  * joins before anything untrusted runs, so every descendant — however it forks or detaches — stays counted, capped
  * and killable.
  *
- * src/sandbox/cgroup.ts has the memory-only variant the Python sandbox uses; this one adds `pids`, kill-all and
- * leaves that survive a restart of their creator (their paths are persisted by the caller).
+ * Two users: the trainer (memory + pids, kill-all, leaves that survive a restart of their creator — their paths are
+ * persisted by the caller; roots named `god-trainer-<pid>`) and the Python sandbox pool (memory only, one leaf per
+ * sandbox process; roots named `god-sandbox-<pid>`). The prefix keeps their roots and stale-root cleanups apart.
  */
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -18,6 +19,9 @@ export interface ControllerRoot {
   /** Folder we created under our own cgroup; one leaf per job goes inside. */
   dir: string;
 }
+
+/** What a leaf needs from its root; a `ControllerRoot` is one, and so is a root kept without its controller name. */
+export type CgroupRoot = Pick<ControllerRoot, 'version' | 'dir'>;
 
 export type ControllerProbe = { ok: true; root: ControllerRoot } | { ok: false; reason: string };
 
@@ -178,11 +182,11 @@ export interface JobCgroup {
 }
 
 /** Creates the leaves of one job with their limits. Roots that are null are skipped. */
-export function createJobCgroup(roots: { memory: ControllerRoot | null; pids: ControllerRoot | null }, name: string, limits: LeafLimits): JobCgroup {
+export function createJobCgroup(roots: { memory: CgroupRoot | null; pids: CgroupRoot | null }, name: string, limits: LeafLimits): JobCgroup {
   const dirs: string[] = [];
   let memoryDir: string | null = null;
   let pidsDir: string | null = null;
-  const ensure = (root: ControllerRoot): string => {
+  const ensure = (root: CgroupRoot): string => {
     const dir = join(root.dir, name);
     mkdirSync(dir, { recursive: true });
     if (!dirs.includes(dir)) dirs.push(dir);

@@ -7,7 +7,10 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { probeMemoryCgroup, type MemoryCgroupRoot } from './cgroup.ts';
+import { probeController, type CgroupRoot } from '../isolation/cgroup.ts';
+
+/** Prefix of this process's memory cgroup root (`god-sandbox-<pid>`), apart from the trainer's `god-trainer-<pid>`. */
+export const SANDBOX_CGROUP_PREFIX = 'god-sandbox';
 
 export const workerDir = join(dirname(fileURLToPath(import.meta.url)), 'worker');
 export const childScript = join(workerDir, 'child.mjs');
@@ -25,7 +28,7 @@ export interface IsolationReport {
   /** The `unshare` prefix that gives fresh network, pid and mount namespaces, or null when the OS refuses. */
   namespaces: string[] | null;
   /** Memory cgroup under which each process gets its own limit, or null (then only the wasm and V8 caps hold). */
-  cgroup: MemoryCgroupRoot | null;
+  cgroup: CgroupRoot | null;
   /** One line per missing layer, for the operator's log. */
   warnings: string[];
 }
@@ -83,11 +86,11 @@ export function detectIsolation(options: DetectOptions = {}): IsolationReport {
     else if (!namespaces.includes('--pid')) warnings.push('pid/mount namespaces unavailable: only the network namespace is used');
   }
 
-  let cgroup: MemoryCgroupRoot | null = null;
+  let cgroup: CgroupRoot | null = null;
   if (options.disable?.includes('cgroup')) warnings.push('memory cgroup disabled by configuration: only the wasm and V8 heap caps bound memory');
   else if (process.platform !== 'linux') warnings.push('memory cgroups unavailable: only the wasm and V8 heap caps bound memory');
   else {
-    const probe = probeMemoryCgroup();
+    const probe = probeController('memory', SANDBOX_CGROUP_PREFIX);
     if (probe.ok) cgroup = probe.root;
     else warnings.push(`memory cgroup unavailable (${probe.reason}): only the wasm and V8 heap caps bound memory`);
   }

@@ -4,7 +4,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { Readable } from 'node:stream';
-import { createProcessCgroup, safeRemove, wasOomKilled } from './cgroup.ts';
+import { createJobCgroup, oomKilled, removeCgroupDir } from '../isolation/cgroup.ts';
 import { launchSpec, type IsolationReport } from './isolation.ts';
 import { childMessageSchema, describeIssues, type ChildMessage, type SandboxRequest } from './protocol.ts';
 
@@ -71,7 +71,9 @@ export class SandboxProcess {
   /** Spawns a child and waits for its `ready` line (or, with `makeSnapshot`, for its snapshot bytes). */
   static async start(options: ProcessOptions): Promise<{ process: SandboxProcess; snapshot?: Buffer }> {
     const { isolation } = options;
-    const cgroupDir = isolation.cgroup ? createProcessCgroup(isolation.cgroup, options.name, options.memoryLimitBytes) : null;
+    const cgroupDir = isolation.cgroup
+      ? createJobCgroup({ memory: isolation.cgroup, pids: null }, options.name, { memoryBytes: options.memoryLimitBytes }).memoryDir
+      : null;
     const extraReads = options.childConfig.loadSnapshotPath ? [options.childConfig.loadSnapshotPath] : [];
     const spec = launchSpec({ isolation, cgroupDir, extraReads, maxOldSpaceMb: options.maxOldSpaceMb, childConfig: options.childConfig });
     const child = spawn(spec.command, spec.args, { env: {}, stdio: ['pipe', 'pipe', 'pipe'], detached: true, cwd: '/' });
@@ -254,7 +256,7 @@ export class SandboxProcess {
   private finish(): void {
     if (this.dead) return;
     this.dead = true;
-    if (this.cgroupDir && this.options.isolation.cgroup && wasOomKilled(this.cgroupDir, this.options.isolation.cgroup.version)) {
+    if (this.cgroupDir && this.options.isolation.cgroup && oomKilled(this.cgroupDir, this.options.isolation.cgroup.version)) {
       this.deathReason = 'memory';
     }
     const pending = this.pending;
@@ -278,7 +280,7 @@ export class SandboxProcess {
     if (this.cgroupDir) {
       const dir = this.cgroupDir;
       // The process has been reaped, so its cgroup is normally empty now; retry once in case the kernel lags.
-      if (!safeRemove(dir)) setTimeout(() => safeRemove(dir), 200).unref();
+      if (!removeCgroupDir(dir)) setTimeout(() => removeCgroupDir(dir), 200).unref();
     }
     for (const listener of this.exitListeners.splice(0)) listener();
   }
