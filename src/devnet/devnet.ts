@@ -7,13 +7,13 @@
  * validator's loops and deadlines. Miners run on real time (they check request nonces against their clock); the
  * built-in backend scales its training deadline instead. HTTP timeouts stay real.
  */
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ScaledClock } from '../clock/index.ts';
 import { loadConfig } from '../config/load.ts';
 import type { Config } from '../config/schema.ts';
 import type { TaskType } from '../core/enums.ts';
-import type { AnyRawTask } from '../core/models/tasks.ts';
+import { SYNTHETIC_ACCOUNT_ID, type AnyRawTask } from '../core/models/tasks.ts';
 import { openDb, type PgliteDb } from '../db/index.ts';
 import type { Db } from '../db/types.ts';
 import { insertTask } from '../db/queries/tasks.ts';
@@ -35,8 +35,10 @@ import { httpFetcher } from '../validator/adapters/fetch.ts';
 import { StorageHubAdapter } from '../validator/adapters/hub.ts';
 import type { ValidatorContext } from '../validator/context.ts';
 import { BuiltinEvaluationExecutor } from '../validator/evaluation/builtin.ts';
-import type { RewardChecker } from '../validator/ports.ts';
-import { mathRandom } from '../validator/rng.ts';
+import type { EvaluationExecutor, EvaluationJob, RewardChecker } from '../validator/ports.ts';
+import { createLocalEvaluationExecutor } from '../ml/executor.ts';
+import type { ModelHub } from '../storage/hub/types.ts';
+import { hex16, mathRandom } from '../validator/rng.ts';
 import { Validator } from '../validator/validator.ts';
 import { StorageMinerHub } from './hub.ts';
 
@@ -142,6 +144,44 @@ async function completedRepo(db: Db, taskId: string, signal: AbortSignal): Promi
     if (row?.status === 'failed') throw new Error(`the copied miner failed this task: ${row.error ?? 'no reason'}`);
     if (signal.aborted) throw new Error('aborted while waiting for the copied miner');
     await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
+/**
+ * Instruct, chat and DPO through the validator's built-in executor; image through src/ml's local executor (the
+ * validator's refuses it), with each repo downloaded from the local hub into a scratch folder for the run.
+ */
+class DevnetEvaluationExecutor implements EvaluationExecutor {
+  constructor(
+    private readonly text: EvaluationExecutor,
+    private readonly hub: Pick<ModelHub, 'download'>,
+    private readonly fetch: (url: string) => Promise<Uint8Array>,
+    private readonly home: string,
+  ) {}
+
+  async run(job: EvaluationJob, signal?: AbortSignal): Promise<unknown> {
+    if (job.task_type !== 'ImageTask') return this.text.run(job, signal);
+    await mkdir(join(this.home, 'eval'), { recursive: true });
+    const work = await mkdtemp(join(this.home, 'eval', 'job-'));
+    try {
+      let n = 0;
+      const ml = createLocalEvaluationExecutor({
+        fetchDataset: this.fetch,
+        home: this.home,
+        repoDir: async (repo) => {
+          const dir = join(work, String(n++));
+          try {
+            await this.hub.download(repo, {}, dir);
+            return dir;
+          } catch {
+            return null;
+          }
+        },
+      });
+      return await ml.run(job, signal);
+    } finally {
+      await rm(work, { recursive: true, force: true });
+    }
   }
 }
 
@@ -271,7 +311,7 @@ export async function startDevnet(o: DevnetOptions): Promise<Devnet> {
       }),
       images: new BuiltinImageGenerator(),
       rewards,
-      executor: new BuiltinEvaluationExecutor({ fetch, hub: storage.hub, home: o.home }),
+      executor: new DevnetEvaluationExecutor(new BuiltinEvaluationExecutor({ fetch, hub: storage.hub, home: o.home }), storage.hub, fetch, o.home),
       tournaments: noTournaments,
       chain: validatorChain,
     };
@@ -307,27 +347,35 @@ export async function cleanDevnetHome(home: string): Promise<void> {
   for (const dir of ['hub', 'blobs', 'miners']) await rm(join(home, dir), { recursive: true, force: true });
 }
 
-/** The task types `--once` runs, and the built-in dataset each uses. */
+/**
+ * The task types `--once` runs, and the built-in dataset each uses. Prep keeps a random 50–100 % of a single
+ * dataset and fails under 2000 rows (prep.subsampleMinFraction, prep.minimumDatasetRows), so each is asked for
+ * enough rows that even the smallest share passes.
+ */
 export const ONCE_DATASETS: Record<Exclude<TaskType, 'ImageTask'>, string> = {
-  InstructTextTask: 'god-local/strings-instruct@2500',
-  ChatTask: 'god-local/mixed-chat@2500',
-  DpoTask: 'god-local/strings-dpo@2500',
-  GrpoTask: 'god-local/arith-grpo@2500',
+  InstructTextTask: 'god-local/strings-instruct@4200',
+  ChatTask: 'god-local/mixed-chat@4200',
+  DpoTask: 'god-local/strings-dpo@4200',
+  GrpoTask: 'god-local/arith-grpo@4200',
 };
 
-/** What the built-in evaluation executor can evaluate today (src/validator/evaluation/builtin.ts). */
-export const EVALUATED_TYPES: readonly TaskType[] = ['InstructTextTask', 'ChatTask', 'DpoTask'];
+/** What `--once` runs: instruct/chat/DPO evaluated by the validator's built-in executor, image by src/ml's. */
+export const EVALUATED_TYPES: readonly TaskType[] = ['InstructTextTask', 'ChatTask', 'DpoTask', 'ImageTask'];
 
-/** Inserts a pending organic task of `type` on a built-in dataset, due in `hours` task hours. */
+/**
+ * Inserts a pending synthetic task of `type` on a built-in dataset, due in `hours` task hours — synthetic, as the
+ * validator's scheduler creates them: the weights rules zero the organic weight of a miner with no synthetic jobs in
+ * the window ("suspicious"), so a devnet of organic tasks only would have nothing to set.
+ */
 export async function createDevnetTask(dn: Pick<Devnet, 'ctx'>, type: TaskType, options: { hours?: number; model?: string; imageModel?: string } = {}): Promise<AnyRawTask> {
   const { ctx } = dn;
   const at = new Date(ctx.clock.now()).toISOString();
   const hours = options.hours ?? 1;
   const base = {
-    is_organic: true,
+    is_organic: false,
     status: 'pending',
     model_id: options.model ?? 'god-local/tinygpt-tiny',
-    account_id: 'e3947cb3-7c20-41c7-b215-9a5e96c29011',
+    account_id: SYNTHETIC_ACCOUNT_ID,
     hours_to_complete: hours,
     created_at: at,
     next_delay_at: at,
@@ -356,8 +404,25 @@ export async function createDevnetTask(dn: Pick<Devnet, 'ctx'>, type: TaskType, 
     case 'DpoTask':
       return insertTask(ctx.db, { ...base, task_type: 'DpoTask', ds: ONCE_DATASETS.DpoTask, field_prompt: 'prompt', field_chosen: 'chosen', field_rejected: 'rejected', file_format: 'hf' } as AnyRawTask, opts);
     case 'GrpoTask':
-      throw new Error('GrpoTask: the devnet does not create GRPO tasks yet (the built-in evaluation executor cannot evaluate them)');
-    case 'ImageTask':
-      throw new Error('ImageTask: the devnet does not create image tasks yet (the built-in evaluation executor cannot evaluate them)');
+      throw new Error('GrpoTask: the devnet does not create GRPO tasks (see docs/devnet.md: the tiny base model earns no reward)');
+    case 'ImageTask': {
+      // As the scheduler does: generated image/caption pairs uploaded to the blob store, signed URLs in the task.
+      const generated = await ctx.images.generate(ctx.config.synth.imagePairsMin + 10, 'sdxl');
+      const pairs = [];
+      for (const p of generated.pairs) {
+        const key = hex16(ctx.random);
+        await ctx.blobs.put(`${key}.${p.ext}`, p.image, 'image/png');
+        await ctx.blobs.put(`${key}.txt`, new TextEncoder().encode(p.caption), 'text/plain');
+        pairs.push({
+          image_url: await ctx.blobs.signedUrl(`${key}.${p.ext}`, ctx.config.prep.presignedUrlSeconds),
+          text_url: await ctx.blobs.signedUrl(`${key}.txt`, ctx.config.prep.presignedUrlSeconds),
+        });
+      }
+      return insertTask(
+        ctx.db,
+        { ...base, model_id: options.imageModel ?? 'god-local/tinydiff-tiny', ds: `${generated.prefix}_${hex16(ctx.random)}`, task_type: 'ImageTask', model_type: 'sdxl', image_text_pairs: pairs } as AnyRawTask,
+        opts,
+      );
+    }
   }
 }

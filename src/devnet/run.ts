@@ -2,12 +2,20 @@
  * Watching a devnet and finishing a `--once` run: line output of what changes (task status, miner progress,
  * scores), the summary table with each task's base-model loss, and the weights the validator set on the chain.
  */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { TaskType } from '../core/enums.ts';
+import { getTask } from '../db/queries/tasks.ts';
 import { encodeDpo } from '../ml/dpo.ts';
 import { evaluateDpoRepos, evaluateInstructRepos } from '../ml/evaluate.ts';
+import { DEFAULT_IMG2IMG, diffusionLosses, imageLoss } from '../ml/image/evaluate.ts';
+import { readImagePairs } from '../ml/image/folder.ts';
+import { loadDenoiser } from '../ml/image/format.ts';
 import { resolveModelDir } from '../ml/zoo.ts';
 import { chatExamples, dpoRows, instructExamples } from '../validator/evaluation/builtin.ts';
 import type { DataRow } from '../validator/ports.ts';
+import { datasetTypeOf } from '../validator/training/requests.ts';
 import { setWeightsOnce, type WeightsAttempt } from '../validator/weights/loop.ts';
 import type { Devnet } from './devnet.ts';
 
@@ -131,10 +139,12 @@ export async function waitForFinal(dn: Pick<Devnet, 'ctx'>, timeoutMs: number, s
 export async function baseModelLoss(dn: Pick<Devnet, 'ctx'>, task: TaskRow, home: string): Promise<number | null> {
   const bytes = testSets.get(task.task_id) ?? (task.test_data ? await dn.ctx.fetch(task.test_data) : null);
   if (!bytes) return null;
-  const { rows: full } = await dn.ctx.db.query<Record<string, unknown>>('SELECT * FROM tasks WHERE task_id = $1', [task.task_id]);
-  const dt = full[0] ?? {};
-  const data = JSON.parse(new TextDecoder().decode(bytes)) as DataRow[];
+  // The dataset-type object the validator sends its evaluator: the format fields live in the subtype tables.
+  const stored = await getTask(dn.ctx.db, task.task_id);
+  const dt = (stored ? datasetTypeOf(stored) : null) ?? {};
   const dir = await resolveModelDir(task.model_id, { home });
+  if (task.task_type === 'ImageTask') return baseImageLoss(dir, bytes);
+  const data = JSON.parse(new TextDecoder().decode(bytes)) as DataRow[];
   const repo = [{ id: 'base', dir }];
   let result: Record<string, unknown>;
   if (task.task_type === 'DpoTask') result = await evaluateDpoRepos(dir, repo, dpoRows(data, dt).map(encodeDpo));
@@ -143,6 +153,19 @@ export async function baseModelLoss(dn: Pick<Devnet, 'ctx'>, task: TaskRow, home
   else return null;
   const r = result.base as { eval_loss?: number } | undefined;
   return typeof r?.eval_loss === 'number' ? r.eval_loss : null;
+}
+
+/** The base denoiser with no adapter, scored as the evaluator scores a LoRA (same img2img settings and weighting). */
+async function baseImageLoss(baseDir: string, zip: Uint8Array): Promise<number> {
+  const work = await mkdtemp(join(tmpdir(), 'god-devnet-base-'));
+  try {
+    const file = join(work, 'test_data.zip');
+    await writeFile(file, zip);
+    const tests = await readImagePairs(file);
+    return imageLoss(diffusionLosses(await loadDenoiser(baseDir), null, tests, DEFAULT_IMG2IMG));
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
 }
 
 export interface SummaryLine {

@@ -64,7 +64,10 @@ export function trainingSpecFor(job: TrainingJob, options: Pick<BuiltinBackendOp
   const steps = Math.max(1, options.recipe === 'lazy' ? Math.round(options.steps / 10) : options.steps);
   const hyper = { ...recipe.hyper, steps, ...options.hyper } as Hyper;
   if (job.kind === 'image') {
-    return { taskType: 'ImageTask', baseModel: job.model, home: options.home, dataset: { imageDir: job.datasetZip }, outputDir, hyper };
+    // Image submissions are judged as a LoRA over the base model (the evaluator refuses a repo without
+    // adapter_config.json), so a full-fine-tuning recipe trains a LoRA here.
+    const imageHyper = hyper.method === 'lora' ? hyper : ({ ...hyper, method: 'lora', loraRank: 8, loraAlpha: 16 } as Hyper);
+    return { taskType: 'ImageTask', baseModel: job.model, home: options.home, dataset: { imageDir: job.datasetZip }, outputDir, hyper: imageHyper };
   }
   if (job.fileFormat === 'hf') throw new Error(`the built-in backend trains local dataset files only; ${job.dataset} is a Hugging Face id`);
   return {
