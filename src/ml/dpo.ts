@@ -12,8 +12,8 @@ import type { ChatMessage, Example } from './data/template.ts';
 import { promptIds } from './data/template.ts';
 import { createLora } from './lora.ts';
 import type { LoraAdapter, LoraConfig } from './lora.ts';
-import { AdamW, clipGradNorm, learningRate } from './optim.ts';
 import { Rng } from './rng.ts';
+import { BatchSampler, trainableSetup } from './train-loop.ts';
 import { defaultRules } from '../core/rules/index.ts';
 import { SPECIAL_TOKENS, encode } from './tokenizer.ts';
 
@@ -137,27 +137,12 @@ export function trainDpo(model: Gpt, data: readonly DpoPair[], opts: DpoOptions)
   const adapter = opts.adapter ?? (opts.lora ? createLora(model.config, opts.lora, rng.nextU32(), model.floatType) : null);
   // the reference log-probs are fixed: compute them once from the starting weights
   const refAll = sequenceLogProbs(model, null, pairs.flatMap((p) => [p.chosen, p.rejected]), t);
-  const params = adapter ? adapter.params : model.params;
-  let decayMask: Uint8Array | null = null;
-  if (!adapter) {
-    decayMask = new Uint8Array(model.params.length);
-    for (const spec of model.tensors) if (spec.decay) decayMask.fill(1, spec.offset, spec.offset + spec.size);
-  }
-  const optim = new AdamW(params.length, { lr: opts.lr, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: opts.weightDecay }, decayMask);
-  const schedule = { lr: opts.lr, warmupSteps: opts.warmupSteps, totalSteps: opts.steps, minLrRatio: opts.minLrRatio };
-  const order = rng.shuffle(pairs.map((_, i) => i));
-  let cursor = 0;
+  const trainer = trainableSetup(model, adapter, opts);
+  const sampler = new BatchSampler(rng, pairs.length);
   const losses: number[] = [];
   let tokens = 0;
   for (let step = 0; step < opts.steps; step++) {
-    const idx: number[] = [];
-    for (let i = 0; i < opts.batchSize; i++) {
-      if (cursor === order.length) {
-        rng.shuffle(order);
-        cursor = 0;
-      }
-      idx.push(order[cursor++]!);
-    }
+    const idx = sampler.next(opts.batchSize);
     const rows = idx.flatMap((i) => [pairs[i]!.chosen, pairs[i]!.rejected]);
     const batch = makeBatch(rows, t, model.floatType, () => 1);
     model.forward(batch, adapter);
@@ -176,20 +161,7 @@ export function trainDpo(model: Gpt, data: readonly DpoPair[], opts: DpoOptions)
     for (let r = 0; r < rows.length; r++) {
       for (let p = 0; p < t; p++) if (batch.weights[r * t + p] !== 0) batch.weights[r * t + p] = coef[r]!;
     }
-    let grads;
-    if (adapter) {
-      if (!adapter.grads) adapter.grads = model.alloc(adapter.params.length);
-      else adapter.grads.fill(0);
-      model.backward({ trainBase: false });
-      grads = adapter.grads;
-    } else {
-      model.zeroGrad();
-      model.backward({ trainBase: true });
-      grads = model.grads!;
-    }
-    clipGradNorm(grads, opts.gradClip);
-    const lr = learningRate(schedule, step);
-    optim.update(params, grads, lr);
+    const { lr } = trainer.backwardAndUpdate(step);
     losses.push(loss / idx.length);
     tokens += batch.b * batch.t;
     if (opts.onStep?.({ step, loss: loss / idx.length, margin: margin / idx.length, lr, tokens }) === false) break;

@@ -12,8 +12,8 @@ import type { Example } from './data/template.ts';
 import { promptIds } from './data/template.ts';
 import { createLora } from './lora.ts';
 import type { LoraAdapter, LoraConfig } from './lora.ts';
-import { AdamW, clipGradNorm, learningRate } from './optim.ts';
 import { Rng } from './rng.ts';
+import { BatchSampler, trainableSetup } from './train-loop.ts';
 import { defaultRules } from '../core/rules/index.ts';
 import { generate } from './sample.ts';
 import { SPECIAL_TOKENS, decode } from './tokenizer.ts';
@@ -163,27 +163,12 @@ export async function trainGrpo(
   const rng = new Rng(opts.seed);
   const adapter = opts.adapter ?? (opts.lora ? createLora(model.config, opts.lora, rng.nextU32(), model.floatType) : null);
   const reference = adapter ? null : new Gpt(model.config, model.params.slice());
-  const params = adapter ? adapter.params : model.params;
-  let decayMask: Uint8Array | null = null;
-  if (!adapter) {
-    decayMask = new Uint8Array(model.params.length);
-    for (const spec of model.tensors) if (spec.decay) decayMask.fill(1, spec.offset, spec.offset + spec.size);
-  }
-  const optim = new AdamW(params.length, { lr: opts.lr, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: opts.weightDecay }, decayMask);
-  const schedule = { lr: opts.lr, warmupSteps: opts.warmupSteps, totalSteps: opts.steps, minLrRatio: opts.minLrRatio };
-  const order = rng.shuffle(prompts.map((_, i) => i));
-  let cursor = 0;
+  const trainer = trainableSetup(model, adapter, opts);
+  const sampler = new BatchSampler(rng, prompts.length);
   const meanRewards: number[] = [];
   let tokens = 0;
   for (let step = 0; step < opts.steps; step++) {
-    const picked: GrpoPrompt[] = [];
-    for (let i = 0; i < opts.promptsPerStep; i++) {
-      if (cursor === order.length) {
-        rng.shuffle(order);
-        cursor = 0;
-      }
-      picked.push(prompts[order[cursor++]!]!);
-    }
+    const picked = sampler.next(opts.promptsPerStep).map((i) => prompts[i]!);
     const group = await sampleAndScore(model, adapter, picked, rewards, opts, rng);
     const adv = groupAdvantages(group.total, opts.groupSize);
     const examples = group.examples;
@@ -204,20 +189,7 @@ export async function trainGrpo(
         batch.weights[i] = w / (len * Math.max(1, usable));
       }
     });
-    let grads;
-    if (adapter) {
-      if (!adapter.grads) adapter.grads = model.alloc(adapter.params.length);
-      else adapter.grads.fill(0);
-      model.backward({ trainBase: false });
-      grads = adapter.grads;
-    } else {
-      model.zeroGrad();
-      model.backward({ trainBase: true });
-      grads = model.grads!;
-    }
-    clipGradNorm(grads, opts.gradClip);
-    const lr = learningRate(schedule, step);
-    optim.update(params, grads, lr);
+    const { lr } = trainer.backwardAndUpdate(step);
     const meanReward = group.total.reduce((a, b) => a + b, 0) / group.total.length;
     meanRewards.push(meanReward);
     tokens += batch.b * batch.t;

@@ -6,8 +6,8 @@ import { completionTokens, makeBatch, paddedLength, usableExamples } from './dat
 import type { Example } from './data/template.ts';
 import { createLora } from './lora.ts';
 import type { LoraAdapter, LoraConfig } from './lora.ts';
-import { AdamW, clipGradNorm, learningRate } from './optim.ts';
 import { Rng } from './rng.ts';
+import { BatchSampler, trainableSetup } from './train-loop.ts';
 
 export interface SftOptions {
   steps: number;
@@ -53,45 +53,17 @@ export function trainSft(model: Gpt, data: readonly Example[], opts: SftOptions)
   const t = paddedLength(examples, model.config.contextLength);
   const rng = new Rng(opts.seed);
   const adapter = opts.adapter ?? (opts.lora ? createLora(model.config, opts.lora, rng.nextU32(), model.floatType) : null);
-  const params = adapter ? adapter.params : model.params;
-  let decayMask: Uint8Array | null = null;
-  if (!adapter) {
-    decayMask = new Uint8Array(model.params.length);
-    for (const spec of model.tensors) if (spec.decay) decayMask.fill(1, spec.offset, spec.offset + spec.size);
-  }
-  const optim = new AdamW(params.length, { lr: opts.lr, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: opts.weightDecay }, decayMask);
-  const schedule = { lr: opts.lr, warmupSteps: opts.warmupSteps, totalSteps: opts.steps, minLrRatio: opts.minLrRatio };
-  const order = rng.shuffle(examples.map((_, i) => i));
-  let cursor = 0;
+  const trainer = trainableSetup(model, adapter, opts);
+  const sampler = new BatchSampler(rng, examples.length);
   const losses: number[] = [];
   let tokensSeen = 0;
   const start = performance.now();
   for (let step = 0; step < opts.steps; step++) {
-    const picked: Example[] = [];
-    for (let i = 0; i < opts.batchSize; i++) {
-      if (cursor === order.length) {
-        rng.shuffle(order);
-        cursor = 0;
-      }
-      picked.push(examples[order[cursor++]!]!);
-    }
+    const picked = sampler.next(opts.batchSize).map((i) => examples[i]!);
     const total = picked.reduce((s, ex) => s + completionTokens(ex), 0);
     const batch = makeBatch(picked, t, model.floatType, () => 1 / total);
     const loss = model.forward(batch, adapter);
-    let grads;
-    if (adapter) {
-      if (!adapter.grads) adapter.grads = model.alloc(adapter.params.length);
-      else adapter.grads.fill(0);
-      model.backward({ trainBase: false });
-      grads = adapter.grads;
-    } else {
-      model.zeroGrad();
-      model.backward({ trainBase: true });
-      grads = model.grads!;
-    }
-    const gradNorm = clipGradNorm(grads, opts.gradClip);
-    const lr = learningRate(schedule, step);
-    optim.update(params, grads, lr);
+    const { gradNorm, lr } = trainer.backwardAndUpdate(step);
     losses.push(loss);
     tokensSeen += batch.b * batch.t;
     if (opts.onStep?.({ step, loss, lr, gradNorm, tokens: tokensSeen, elapsedMs: performance.now() - start }) === false) break;

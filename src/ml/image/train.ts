@@ -2,8 +2,8 @@
 // predict x0 from x_t, minimise the pixel MSE. Captions are dropped (replaced by "") at `captionDropout`, so
 // the same weights serve the text-guided and the no-text reconstructions the evaluator measures. Full training
 // or LoRA over a frozen base; AdamW, warm-up + cosine, clipping, seeded.
-import { AdamW, clipGradNorm, learningRate } from '../optim.ts';
 import { Rng } from '../rng.ts';
+import { BatchSampler, trainableSetup } from '../train-loop.ts';
 import type { Denoiser, DenoiserLora, DenoiserLoraConfig } from './denoiser.ts';
 import { alphaOf, createDenoiserLora, pixelsOf, sigmaOf, toUnit } from './denoiser.ts';
 import type { RgbImage } from './png.ts';
@@ -61,30 +61,19 @@ export function trainDenoiser(
   if (data.d !== d) throw new Error(`images have ${data.d} values, the model expects ${d}`);
   const rng = new Rng(opts.seed);
   const adapter = opts.adapter ?? (opts.lora ? createDenoiserLora(model.config, opts.lora, rng.nextU32()) : null);
-  const params = adapter ? adapter.params : model.params;
-  let decayMask: Uint8Array | null = null;
-  if (!adapter) {
-    decayMask = new Uint8Array(model.params.length);
-    for (const t of model.tensors) if (t.decay) decayMask.fill(1, t.offset, t.offset + t.size);
-  }
-  const optim = new AdamW(params.length, { lr: opts.lr, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: opts.weightDecay }, decayMask);
-  const schedule = { lr: opts.lr, warmupSteps: opts.warmupSteps, totalSteps: opts.steps, minLrRatio: opts.minLrRatio };
+  const trainer = trainableSetup(model, adapter, opts);
   const b = opts.batchSize;
   const xt = model.alloc(b * d), x0 = model.alloc(b * d);
   const t = new Float64Array(b);
-  const order = rng.shuffle([...Array(count).keys()]);
-  let cursor = 0;
+  const sampler = new BatchSampler(rng, count);
   const losses: number[] = [];
   const start = performance.now();
   let step = 0;
   for (; step < opts.steps; step++) {
     const captions: string[] = [];
     for (let i = 0; i < b; i++) {
-      if (cursor === order.length) {
-        rng.shuffle(order);
-        cursor = 0;
-      }
-      const k = order[cursor++]!;
+      // one index at a time: the noise draws for this image come before the next index's (re)shuffle
+      const k = sampler.nextIndex();
       const level = rng.next();
       const a = alphaOf(level), s = sigmaOf(level);
       t[i] = level;
@@ -96,20 +85,7 @@ export function trainDenoiser(
       captions.push(rng.next() < opts.captionDropout ? '' : data.captions[k]!);
     }
     const loss = model.forward({ n: b, xt, t, captions, x0 }, adapter);
-    let grads;
-    if (adapter) {
-      if (!adapter.grads) adapter.grads = model.alloc(adapter.params.length);
-      else adapter.grads.fill(0);
-      model.backward({ trainBase: false });
-      grads = adapter.grads;
-    } else {
-      model.zeroGrad();
-      model.backward({ trainBase: true });
-      grads = model.grads!;
-    }
-    clipGradNorm(grads, opts.gradClip);
-    const lr = learningRate(schedule, step);
-    optim.update(params, grads, lr);
+    const { lr } = trainer.backwardAndUpdate(step);
     losses.push(loss);
     const go = opts.onStep?.({ step, loss, lr, images: (step + 1) * b, elapsedMs: performance.now() - start });
     if (go === false) {
