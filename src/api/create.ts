@@ -10,6 +10,7 @@ import { fileFormatSchema } from '../core/enums.ts';
 import { floatSchema, uuidSchema } from '../core/models/common.ts';
 import { rewardFunctionReferenceSchema, type RewardFunction } from '../core/models/reward-functions.ts';
 import {
+  blankToNull,
   makeNewTaskRequestImageSchema,
   newTaskRequestChatSchema,
   newTaskRequestDpoSchema,
@@ -34,19 +35,6 @@ export function withHours<S extends z.ZodType<{ hours_to_complete: number }>>(sc
       });
     }
   });
-}
-
-/** Trims the named string fields and turns "" into null before validation (the original's pre-validators). */
-function trimBlank<S extends z.ZodType>(fields: readonly string[], schema: S) {
-  return z.preprocess((input) => {
-    if (typeof input !== 'object' || input === null || Array.isArray(input)) return input;
-    const out: Record<string, unknown> = { ...(input as Record<string, unknown>) };
-    for (const f of fields) {
-      const v = out[f];
-      if (typeof v === 'string') out[f] = v.trim() === '' ? null : v.trim();
-    }
-    return out;
-  }, schema);
 }
 
 const baseShape = {
@@ -89,14 +77,14 @@ const grpoShape = {
 };
 
 /** [HEAD] POST /v1/tasks/create_custom_dataset_chat. */
-export const customDatasetChatRequestSchema = trimBlank(chatFields, z.object({ ...baseShape, ...chatShape, ...customDataShape }));
+export const customDatasetChatRequestSchema = blankToNull(chatFields, z.object({ ...baseShape, ...chatShape, ...customDataShape }));
 /** Ours: POST /v1/tasks/create_custom_dataset_dpo. */
-export const customDatasetDpoRequestSchema = trimBlank(
+export const customDatasetDpoRequestSchema = blankToNull(
   ['field_prompt', 'field_system', 'field_chosen', 'field_rejected'],
   z.object({ ...baseShape, ...dpoShape, ...customDataShape }),
 );
 /** Ours: POST /v1/tasks/create_custom_dataset_grpo. */
-export const customDatasetGrpoRequestSchema = trimBlank(['field_prompt'], z.object({ ...baseShape, ...grpoShape, ...customDataShape }));
+export const customDatasetGrpoRequestSchema = blankToNull(['field_prompt'], z.object({ ...baseShape, ...grpoShape, ...customDataShape }));
 
 export function createSchemas(maxHours: number, imagePairs: { min: number; max: number }) {
   return {

@@ -247,7 +247,7 @@ export type AnyTaskWithHotkeyDetails = z.infer<typeof anyTaskWithHotkeyDetailsSc
 // Organic create requests (validator.md §3)
 
 /** Trims the named string fields and turns "" into null before validation, as the original's pre-validators do. */
-function blankToNull<S extends z.ZodType>(fields: readonly string[], schema: S) {
+export function blankToNull<S extends z.ZodType>(fields: readonly string[], schema: S) {
   return z.preprocess((input) => {
     if (typeof input !== 'object' || input === null || Array.isArray(input)) return input;
     const out: Record<string, unknown> = { ...(input as Record<string, unknown>) };
