@@ -13,6 +13,7 @@ import { createServer, type GodServer } from '../http/server.ts';
 import { route } from '../http/route.ts';
 import type { OpenApiInfo } from '../http/openapi.ts';
 import { silentLogger, type Logger } from '../log/index.ts';
+import { createMetrics, mountOperations } from '../ops/index.ts';
 import { auditingRoutes } from './auditing.ts';
 import type { ApiContext, RewardFunctionValidator, UploadStore } from './context.ts';
 import { docsRoutes } from './docs.ts';
@@ -133,6 +134,8 @@ export function createApiServer(options: ApiServerOptions): ApiServer {
     ...webhookRoutes(context),
     ...docsRoutes(OPENAPI_PATH),
   ]);
+  // After the routes: our `/health` above keeps the original's `{"status": "healthy"}`.
+  mountOperations(server, { metrics: createMetrics('api') });
 
   const webhookOption = options.webhooks ?? true;
   const dispatcher = webhookOption

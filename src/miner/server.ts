@@ -37,6 +37,7 @@ import { enqueueMinerJob, getMinerJob, minerLoad } from '../db/queries/miner-job
 import type { Queryable } from '../db/types.ts';
 import { createServer, HttpError, route, type GodServer } from '../http/index.ts';
 import { silentLogger, type Logger } from '../log/index.ts';
+import { createMetrics, mountOperations, type GodMetrics } from '../ops/index.ts';
 import { fiberAuthPreHandler } from '../net/fastify.ts';
 import { NonceStore } from '../net/nonce-store.ts';
 import type { VerifyContext } from '../net/verify.ts';
@@ -86,6 +87,8 @@ export interface MinerServerOptions {
   /** The repo name used when the validator sent none (the reference draws a uuid4). */
   readonly newRepoName?: () => string;
   readonly fetchImpl?: typeof fetch;
+  /** Served on `/metrics` (default: a fresh `miner` registry). */
+  readonly metrics?: GodMetrics;
 }
 
 const taskIdParams = z.object({ task_id: z.string() });
@@ -227,5 +230,6 @@ export function createMinerServer(options: MinerServerOptions): GodServer {
       },
     }),
   ]);
+  mountOperations(server, { metrics: options.metrics ?? createMetrics('miner') });
   return server;
 }

@@ -12,6 +12,7 @@ import {
   trainerTaskLogSchema,
 } from '../core/models/trainer.ts';
 import { createServer, type GodServer } from '../http/server.ts';
+import { createMetrics, mountOperations } from '../ops/index.ts';
 import { HttpError } from '../http/errors.ts';
 import { route, type CustomAuth } from '../http/route.ts';
 import type { Logger } from '../log/index.ts';
@@ -140,5 +141,6 @@ export function trainerRoutes(service: TrainerService, auth: CustomAuth<TrainerP
 export function createTrainerServer(service: TrainerService, auth: CustomAuth<TrainerPrincipal>, logger?: Logger): GodServer {
   const server = createServer({ ...(logger ? { logger } : {}), info: { title: 'god trainer' }, logRequests: false });
   server.routes(trainerRoutes(service, auth));
+  mountOperations(server, { metrics: createMetrics('trainer') });
   return server;
 }

@@ -118,6 +118,8 @@ export async function runValidator(opts: ValidatorCliOptions, untilStopped: () =
     });
     registerBlobRoutes(server, blobStore);
     server.route(scoresUrlRoute(db));
+    const { createMetrics, mountOperations } = await import('../../ops/index.ts');
+    mountOperations(server, { metrics: createMetrics('validator') });
     const listening = await server.listen({ host: opts.host, port: opts.port });
     stops.unshift(() => server.close());
     const publicUrl = (opts.publicUrl ?? listening).replace(/\/+$/, '');
