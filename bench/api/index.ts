@@ -14,18 +14,15 @@
  * without either, a temporary server is started from the Debian binaries when present, else it is reported
  * as not measured. `--append` adds the output to bench/RESULTS.md.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { appendFileSync, chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { appendFileSync } from 'node:fs';
 import { createApiServer } from '../../src/api/index.ts';
 import { createAccountWithKey, SqlApiKeyStore } from '../../src/auth/index.ts';
 import { migrate } from '../../src/db/migrate.ts';
 import { openPostgres } from '../../src/db/postgres.ts';
 import { createPostgresDatabase, openTestDb } from '../../src/db/testing.ts';
 import type { Db } from '../../src/db/types.ts';
+import { temporaryPostgres } from '../support/postgres.ts';
 
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -160,43 +157,6 @@ async function run(label: string, db: Db): Promise<Results> {
   }
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      srv.close(() => (typeof addr === 'object' && addr ? resolve(addr.port) : reject(new Error('no port'))));
-    });
-  });
-}
-
-/** A throwaway PostgreSQL from the Debian binaries; its URL and a stop function, or why there is none. */
-async function temporaryPostgres(): Promise<{ url: string; stop: () => void } | string> {
-  const base = '/usr/lib/postgresql';
-  const version = existsSync(base) ? readdirSync(base).sort((a, b) => Number(b) - Number(a))[0] : undefined;
-  const bin = version ? join(base, version, 'bin') : undefined;
-  if (!bin || !existsSync(join(bin, 'initdb'))) return 'no PostgreSQL binaries under /usr/lib/postgresql (apt-get install postgresql)';
-  const dir = mkdtempSync(join(tmpdir(), 'god-bench-api-pg-'));
-  const port = await freePort();
-  const asRoot = process.getuid?.() === 0;
-  const runCmd = (cmd: string, args: string[]) => {
-    const r = asRoot
-      ? spawnSync('su', ['postgres', '-c', [cmd, ...args].map((a) => `'${a}'`).join(' ')], { encoding: 'utf8' })
-      : spawnSync(cmd, args, { encoding: 'utf8' });
-    if (r.status !== 0) throw new Error(`${cmd} failed: ${r.stderr || r.stdout}`);
-  };
-  if (asRoot) chownSync(dir, Number(execFileSync('id', ['-u', 'postgres']).toString()), 0);
-  runCmd(join(bin, 'initdb'), ['-D', dir, '-A', 'trust', '-U', 'postgres']);
-  runCmd(join(bin, 'pg_ctl'), ['-D', dir, '-o', `-c listen_addresses=127.0.0.1 -p ${port} -k /tmp`, '-l', join(dir, 'log'), '-w', 'start']);
-  return {
-    url: `postgres://postgres@127.0.0.1:${port}/postgres`,
-    stop: () => {
-      runCmd(join(bin, 'pg_ctl'), ['-D', dir, '-m', 'fast', 'stop']);
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
-}
-
 log(`bench api (${new Date().toISOString().slice(0, 10)}): ${TASKS} tasks, ${MINERS} miners, ${CONCURRENCY} concurrent callers, ${SECONDS} s per route, loopback, one Node process`);
 
 const lite = await openTestDb('pglite');
@@ -212,7 +172,7 @@ let stopServer: (() => void) | undefined;
 let pgResults: Results | undefined;
 let pgNote = pgUrl ? 'server from TEST_DATABASE_URL/DATABASE_URL' : '';
 if (!pgUrl) {
-  const started = await temporaryPostgres();
+  const started = await temporaryPostgres('api');
   if (typeof started === 'string') pgNote = `NOT MEASURED: ${started}`;
   else {
     pgUrl = started.url;

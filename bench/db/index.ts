@@ -9,16 +9,12 @@
  * run with 4 workers on 4 pools, which PGlite (one connection, one process) cannot do, and with
  * synchronous_commit off (PGlite does not fsync at all).
  */
-import { execFileSync, spawnSync } from 'node:child_process';
-import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { migrate } from '../../src/db/migrate.ts';
 import { openPostgres } from '../../src/db/postgres.ts';
 import { claimNextTask } from '../../src/db/queries/tasks.ts';
 import { createPostgresDatabase, openTestDb } from '../../src/db/testing.ts';
 import type { Db } from '../../src/db/types.ts';
+import { temporaryPostgres } from '../support/postgres.ts';
 
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -72,43 +68,6 @@ async function measure(handles: Db[], claims: number): Promise<{ perSecond: numb
   return { perSecond: claimed / seconds, claimed };
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      srv.close(() => (typeof addr === 'object' && addr ? resolve(addr.port) : reject(new Error('no port'))));
-    });
-  });
-}
-
-/** Starts a throwaway PostgreSQL from the Debian binaries; returns its URL and a stop function. */
-async function temporaryPostgres(): Promise<{ url: string; stop: () => void } | string> {
-  const base = '/usr/lib/postgresql';
-  const version = existsSync(base) ? readdirSync(base).sort((a, b) => Number(b) - Number(a))[0] : undefined;
-  const bin = version ? join(base, version, 'bin') : undefined;
-  if (!bin || !existsSync(join(bin, 'initdb'))) return 'no PostgreSQL binaries under /usr/lib/postgresql (apt-get install postgresql)';
-  const dir = mkdtempSync(join(tmpdir(), 'god-bench-pg-'));
-  const port = await freePort();
-  const asRoot = process.getuid?.() === 0;
-  const run = (cmd: string, args: string[]) => {
-    const r = asRoot
-      ? spawnSync('su', ['postgres', '-c', [cmd, ...args].map((a) => `'${a}'`).join(' ')], { encoding: 'utf8' })
-      : spawnSync(cmd, args, { encoding: 'utf8' });
-    if (r.status !== 0) throw new Error(`${cmd} failed: ${r.stderr || r.stdout}`);
-  };
-  if (asRoot) chownSync(dir, Number(execFileSync('id', ['-u', 'postgres']).toString()), 0);
-  run(join(bin, 'initdb'), ['-D', dir, '-A', 'trust', '-U', 'postgres']);
-  run(join(bin, 'pg_ctl'), ['-D', dir, '-o', `-c listen_addresses=127.0.0.1 -p ${port} -k /tmp -c fsync=on`, '-l', join(dir, 'log'), '-w', 'start']);
-  return {
-    url: `postgres://postgres@127.0.0.1:${port}/postgres`,
-    stop: () => {
-      run(join(bin, 'pg_ctl'), ['-D', dir, '-m', 'fast', 'stop']);
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
-}
-
 log(`bench db: claimNextTask throughput, ${TASKS} tasks in the table, ${CLAIMS} timed claims after ${WARMUP} warm-up claims`);
 
 // PGlite: a file-backed data directory, as `god devnet` uses it.
@@ -127,7 +86,7 @@ let pgUrl = process.env.TEST_DATABASE_URL || process.env.DATABASE_URL;
 let stopServer: (() => void) | undefined;
 let pgNote = pgUrl ? 'server from TEST_DATABASE_URL/DATABASE_URL' : '';
 if (!pgUrl) {
-  const started = await temporaryPostgres();
+  const started = await temporaryPostgres('db');
   if (typeof started === 'string') {
     log(`  PostgreSQL: not measured: ${started}`);
     log(`SUMMARY db claim-next-task (${TASKS} tasks): PGlite ${litePerSecond.toFixed(0)} claims/s; PostgreSQL NOT MEASURED (${started})`);
