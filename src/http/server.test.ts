@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import type { ApiKeyPrincipal, ApiKeyVerifier } from '../auth/service.ts';
@@ -313,6 +314,22 @@ describe('HTTP server on loopback', () => {
     ]);
     expect(doc.paths['/v1/tasks/delete/{task_id}']?.delete?.['x-required-scope']).toBe('admin');
     expect(doc.paths['/boom']).toBeUndefined();
+  });
+});
+
+describe('closing', () => {
+  it('does not wait for a client that connected and never sent a request', async () => {
+    const server = createServer({ logRequests: false, closeGraceMs: 100 });
+    const url = new URL(await server.listen());
+    const socket = connect(Number(url.port), url.hostname);
+    await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
+    // Half a request: Node counts the connection as busy until its headers timeout (60 s).
+    socket.write('GET /openapi.json HTTP/1.1\r\nHost: x\r\n');
+    const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+    const started = Date.now();
+    await server.close();
+    await closed;
+    expect(Date.now() - started).toBeLessThan(10_000);
   });
 });
 

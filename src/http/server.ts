@@ -41,6 +41,11 @@ export interface ServerOptions {
   openapiPath?: string | false;
   /** Parse handler results through the route's response schema (default true). */
   validateResponses?: boolean;
+  /**
+   * How long close() lets in-flight requests finish before it drops every connection (default 5 s). Without
+   * it a client socket that never sent a request keeps close() waiting for Node's 60 s headers timeout.
+   */
+  closeGraceMs?: number;
 }
 
 export interface GodServer {
@@ -230,7 +235,12 @@ export function createServer(options: ServerOptions = {}): GodServer {
       return `http://${host}:${address.port}`;
     },
     async close() {
-      await app.close();
+      const force = setTimeout(() => app.server.closeAllConnections(), options.closeGraceMs ?? 5_000);
+      try {
+        await app.close();
+      } finally {
+        clearTimeout(force);
+      }
     },
   };
 
