@@ -1,5 +1,4 @@
-import { z } from 'zod';
-import { choice, count, flag, optionalText, port, seconds, structured, text } from '../core/rules/define.ts';
+import { choice, count, flag, optionalText, port, seconds, text } from '../core/rules/define.ts';
 import { valuesOfGroups } from '../core/rules/index.ts';
 
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
@@ -53,21 +52,9 @@ export const settingDefs = {
     blobUrlMaxSeconds: seconds(604_800, 'validator.md §5.1; S3 presign limit', 'longest lifetime a signed blob URL may be given (7 days, as S3 allows)'),
     hubMaxFileBytes: count(2_147_483_646, 'docs/storage.md', 'largest single file the local hub accepts in an upload'),
     hubMaxCommitBytes: count(16 * 1024 * 1024, 'docs/storage.md', 'largest commit request body (file list and inline base64 files) the hub server reads'),
-  },
-  /** The tournament service inside `god validator` and the trainer nodes it drives; docs/tournament.md. */
-  orchestrator: {
-    enabled: flag(true, 'tournament.md §3–§4 (tournament_cycle, tournament_orchestrator)', 'run the tournament lifecycle and orchestrator loops inside `god validator` (--no-tournaments turns them off for one run)'),
-    trainers: {
-      ...structured(
-        [] as readonly { readonly url: string; readonly token?: string | null | undefined }[],
-        z.array(z.strictObject({ url: z.string().min(1), token: z.string().min(1).nullable().optional() })).readonly() as z.ZodType<readonly { readonly url: string; readonly token?: string | null | undefined }[]>,
-        'a JSON list of {"url": "host[:port] or http(s)://host:port", "token": "<bearer token>"}',
-        'tournament.md §4.3 (add_trainer); docs/trainer.md (authentication)',
-        'trainer nodes the validator registers at start; each token is sent only to its own trainer',
-      ),
-      secret: 'value' as const,
-    },
-    trainerToken: optionalText('docs/tournament.md (trainer credentials)', 'bearer token for trainers not listed in orchestrator.trainers (e.g. added with add_trainer); unset: such trainers get no credential', { secret: 'value' }),
+    hub: choice(['auto', 'local', 'http', 'huggingface'], 'auto', 'docs/storage.md (choosing backends)', 'model hub backend: auto = the hub server at storage.hubUrl when set, else the local hub directory; huggingface = the Hugging Face Hub at storage.hfEndpoint with services.huggingfaceToken (never chosen by auto)'),
+    hfEndpoint: text('https://huggingface.co', 'huggingface_hub HF_ENDPOINT; docs/storage.md', 'base URL of the Hugging Face Hub (or a mirror) when storage.hub is huggingface'),
+    s3PathStyle: flag(true, 'validator.md §0 (MinIO client); docs/storage.md', 'address objects as <endpoint>/<bucket>/<key> (MinIO) rather than <bucket>.<endpoint>/<key> (AWS virtual-hosted)'),
   },
 } as const;
 

@@ -11,6 +11,10 @@ import type { GodServer } from '../http/index.ts';
 import type { Logger } from '../log/index.ts';
 import { LocalBlobStore } from './blob/local.ts';
 import { registerBlobRoutes } from './blob/server.ts';
+import type { BlobStore } from './blob/types.ts';
+import { StorageError } from './errors.ts';
+import { HuggingFaceDatasets } from './hf/datasets.ts';
+import { HuggingFaceHub } from './hf/hub.ts';
 import { HttpModelHub } from './hub/client.ts';
 import { LocalModelHub } from './hub/local.ts';
 import { registerHubRoutes } from './hub/server.ts';
@@ -62,12 +66,58 @@ export async function openLocalModelHub(config: Config, d: StorageDeps = {}): Pr
   return LocalModelHub.open({ root: storagePaths(config, d.cwd).hubDir, maxFileBytes: config.storage.hubMaxFileBytes, ...deps(d) });
 }
 
-/** The hub a role uses: the hub server at `storage.hubUrl` when set, else the local hub directory. */
+/**
+ * The blob store a role uses: S3/MinIO when `services.s3Endpoint` is set (bucket and keys then required), else
+ * the local directory. The S3 SDK is loaded only when S3 is configured.
+ */
+export async function openBlobStore(config: Config, d: StorageDeps = {}, baseUrl?: string): Promise<BlobStore> {
+  const { s3Endpoint, s3Bucket, s3AccessKey, s3SecretKey, s3Region } = config.services;
+  if (s3Endpoint === null) return openLocalBlobStore(config, d, baseUrl);
+  const missing = [['services.s3Bucket', s3Bucket], ['services.s3AccessKey', s3AccessKey], ['services.s3SecretKey', s3SecretKey]].filter(([, v]) => v === null).map(([k]) => k);
+  if (missing.length > 0) throw new StorageError('invalid', `services.s3Endpoint is set, so ${missing.join(', ')} must be set too`);
+  const { S3BlobStore } = await import('./s3/store.ts');
+  return new S3BlobStore({
+    endpoint: s3Endpoint,
+    bucket: s3Bucket as string,
+    accessKeyId: s3AccessKey as string,
+    secretAccessKey: s3SecretKey as string,
+    ...(s3Region !== null ? { region: s3Region } : {}),
+    forcePathStyle: config.storage.s3PathStyle,
+    maxBytes: config.storage.blobMaxBytes,
+    maxUrlSeconds: config.storage.blobUrlMaxSeconds,
+    ...deps(d),
+  });
+}
+
+export type HubBackend = 'local' | 'http' | 'huggingface';
+
+/**
+ * Which hub `storage.hub` selects: `auto` is the hub server when `storage.hubUrl` is set, else the local
+ * directory. The Hugging Face Hub is only ever chosen explicitly: the original's miners always carry
+ * HUGGINGFACE_TOKEN, and a token lying in the environment must not send a devnet's models to the public Hub.
+ */
+export function hubBackend(config: Config): HubBackend {
+  const choice = config.storage.hub;
+  if (choice !== 'auto') return choice;
+  return config.storage.hubUrl !== null ? 'http' : 'local';
+}
+
+/** The hub a role uses, by `storage.hub` (see `hubBackend`). */
 export async function openModelHub(config: Config, d: StorageDeps = {}): Promise<ModelHub> {
-  if (config.storage.hubUrl !== null) {
+  const backend = hubBackend(config);
+  if (backend === 'http') {
+    if (config.storage.hubUrl === null) throw new StorageError('invalid', 'storage.hub is http, so storage.hubUrl must be set');
     return new HttpModelHub({ baseUrl: config.storage.hubUrl, ...(config.storage.hubToken !== null ? { token: config.storage.hubToken } : {}) });
   }
+  if (backend === 'huggingface') {
+    return new HuggingFaceHub({ endpoint: config.storage.hfEndpoint, ...(config.services.huggingfaceToken !== null ? { token: config.services.huggingfaceToken } : {}) });
+  }
   return openLocalModelHub(config, d);
+}
+
+/** Hugging Face datasets (file listing, parquet reads) at `storage.hfEndpoint`, with the token when set. */
+export function openHuggingFaceDatasets(config: Config): HuggingFaceDatasets {
+  return new HuggingFaceDatasets({ endpoint: config.storage.hfEndpoint, ...(config.services.huggingfaceToken !== null ? { token: config.services.huggingfaceToken } : {}) });
 }
 
 export interface StorageServer {
