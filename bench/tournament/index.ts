@@ -2,18 +2,22 @@
  * bench/tournament: the lifecycle's and orchestrator's own overhead for a 64-participant text tournament, with
  * simulated trainers (loopback HTTP, every job done at once, no ML) and losses written in place of evaluation.
  *
- *   npm run bench -- tournament [--miners 64] [--driver pglite]
+ *   npm run bench -- tournament [--miners 64] [--driver pglite] [--executor-runs 20] [--executor-only]
  *
  * Measured per phase on one process and one PGlite database: entry (64 signed pings, ranking, entrants), each
  * round's set-up (task creation in their link transactions, assignments), the orchestrator's passes over the round
  * (trainings created, GPUs booked, starts sent, polled, handed off) and the advance (winner rules, eliminations,
  * next round). The time spent in the evaluation stand-in is excluded.
+ *
+ * Then the trainer's local executor start-up overhead per job (executor-overhead.ts): a trivial training script
+ * through the confinement against a plain `node -e` spawn, as a ratio.
  */
 import { performance } from 'node:perf_hooks';
 import { openTestDb } from '../../src/db/testing.ts';
 import { initCrypto } from '../../src/keys/keypair.ts';
 import { lifecycleUntilIdle, schedulingPass } from '../../src/tournament/lifecycle.ts';
 import { fetchPass, handOffPass, monitorPass, schedulePass } from '../../src/tournament/orchestrator.ts';
+import { measureExecutorOverhead, overheadLines } from './executor-overhead.ts';
 import { BURN, evaluateTournamentTasks, finishGeneralCopies, harness, minerHotkey, tournamentRows } from '../../test/tournament/support.ts';
 
 function arg(name: string, fallback: number): number {
@@ -24,6 +28,12 @@ function arg(name: string, fallback: number): number {
 }
 const MINERS = arg('miners', 64);
 const log = (line: string) => process.stdout.write(`${line}\n`);
+const EXECUTOR_RUNS = arg('executor-runs', 20);
+
+if (process.argv.includes('--executor-only')) {
+  for (const line of overheadLines(await measureExecutorOverhead(EXECUTOR_RUNS))) log(line);
+  process.exit(0);
+}
 
 const loss = (hotkey: string, taskType: string) => {
   const l = hotkey === BURN ? 9 : 1 + Number(/5Miner(\d+)/.exec(hotkey)?.[1] ?? 80) / 100;
@@ -92,3 +102,5 @@ for (const x of timings) log(`  ${x.phase.padEnd(36)} ${x.ms.toFixed(0).padStart
 log(`SUMMARY tournament ${MINERS} participants: ${round} rounds (${kinds}), ${tasks} tasks, ${trainings} trainings; lifecycle ${(lifecycleMs / 1000).toFixed(2)} s, orchestrator ${(orchestratorMs / 1000).toFixed(2)} s (${((trainings / orchestratorMs) * 1000).toFixed(0)} trainings/s), total ${(total / 1000).toFixed(1)} s incl. evaluation stand-in; status ${tour?.status}, winner ${tour?.winner_hotkey === minerHotkey(0) ? 'as expected' : 'UNEXPECTED'}`);
 await h.close();
 await t.cleanup();
+
+for (const line of overheadLines(await measureExecutorOverhead(EXECUTOR_RUNS))) log(line);

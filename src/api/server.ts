@@ -14,7 +14,12 @@ import { route } from '../http/route.ts';
 import type { OpenApiInfo } from '../http/openapi.ts';
 import { silentLogger, type Logger } from '../log/index.ts';
 import { createMetrics, mountOperations } from '../ops/index.ts';
+import { registerTournamentRoutes } from '../tournament/api.ts';
+import type { TrainerApi } from '../tournament/ports.ts';
+import { lifecycleRules } from '../tournament/rules.ts';
+import { scopedTrainerClient, trainerClientConfig } from '../tournament/trainer-registry.ts';
 import { auditingRoutes } from './auditing.ts';
+import { dashboardRoutes, type DashboardOptions } from '../web/routes.ts';
 import type { ApiContext, RewardFunctionValidator, UploadStore } from './context.ts';
 import { docsRoutes } from './docs.ts';
 import { EventBus } from './events-bus.ts';
@@ -52,6 +57,13 @@ export interface ApiServerOptions {
   info?: Partial<OpenApiInfo>;
   /** Per-request log lines (default true). */
   logRequests?: boolean;
+  /**
+   * Serve the tournament analytics and orchestrator admin routes (src/tournament/api.ts; `god api` turns them on).
+   * `trainers` replaces the trainer client built from `orchestrator.trainers` / `orchestrator.trainerToken`.
+   */
+  tournaments?: boolean | { trainers?: TrainerApi };
+  /** The web dashboard at `/dashboard/` (src/web; default on); `false` leaves it out. */
+  dashboard?: boolean | DashboardOptions;
 }
 
 export interface ApiServer {
@@ -133,7 +145,21 @@ export function createApiServer(options: ApiServerOptions): ApiServer {
     // Registration is served even where this process does not dispatch (another process may).
     ...webhookRoutes(context),
     ...docsRoutes(OPENAPI_PATH),
+    ...(options.dashboard === false ? [] : dashboardRoutes(context, typeof options.dashboard === 'object' ? options.dashboard : {})),
   ]);
+  if (options.tournaments) {
+    const rules = lifecycleRules({}, config.tournament);
+    const given = typeof options.tournaments === 'object' ? options.tournaments.trainers : undefined;
+    registerTournamentRoutes(server, {
+      db: options.db,
+      netuid: context.netuid,
+      clock,
+      trainers: given ?? scopedTrainerClient(rules, trainerClientConfig(config)),
+      rules,
+      scoring: config.scoring,
+      log,
+    });
+  }
   // After the routes: our `/health` above keeps the original's `{"status": "healthy"}`.
   mountOperations(server, { metrics: createMetrics('api') });
 

@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { defaultRules } from '../core/rules/index.ts';
 import { configToJson, configToTable, maskUrlPassword } from './format.ts';
 import { ConfigError, loadConfig, locateConfigFile, parseSetFlags, type LoadOptions } from './load.ts';
-import { configPaths, envNameFor } from './schema.ts';
+import { configGroups, configPaths, envNameFor } from './schema.ts';
 
 let dir: string;
 
@@ -159,9 +159,17 @@ describe('loadConfig bad input: one line per problem naming key, source and expe
     expect(problemsOf(() => load({ GOD_CONFIG: path }))).toEqual([
       `config: validator.offerTimeoutSeconds="5" (file ${path}): expected a number of seconds ≥ 0`,
       `config: validator.offerTimeoutSecs (file ${path}): unknown key; did you mean validator.offerTimeoutSeconds?`,
-      `config: valdator (file ${path}): unknown group; did you mean validator?; groups are general, database, chain, services, storage, validator, prep, synth, tournament, trainer, miner, protocol, weights, evaluation, sandbox, fees, scoring`,
+      `config: valdator (file ${path}): unknown group; did you mean validator?; groups are ${configGroups.join(', ')}`,
       `config: synth.textHoursBins=[{"minRows":1,"maxRows":2,"minHours":1}] (file ${path}): expected a JSON list of {minRows, maxRows, minHours, maxHours} (at 0.maxHours: Invalid input: expected number, received undefined)`,
     ]);
+  });
+
+  it('lists the settings groups first, then the rules groups', () => {
+    const settingsFirst = ['general', 'database', 'chain', 'services'];
+    expect(configGroups.slice(0, 4)).toEqual(settingsFirst);
+    const rulesTail = ['validator', 'prep', 'synth', 'tournament', 'trainer', 'miner', 'protocol', 'weights', 'evaluation', 'sandbox', 'fees', 'scoring'];
+    expect(configGroups.slice(-rulesTail.length)).toEqual(rulesTail);
+    expect(new Set(configGroups).size).toBe(configGroups.length);
   });
 
   it('rejects a file that is not JSON, not an object, or not there', () => {
@@ -170,7 +178,7 @@ describe('loadConfig bad input: one line per problem naming key, source and expe
     expect(line).toMatch(new RegExp(`^config: ${broken.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} \\(file\\): invalid JSON: .+`));
     const list = writeConfig([1, 2], 'list.json');
     expect(problemsOf(() => load({ GOD_CONFIG: list }))).toEqual([
-      `config: ${list} (file): expected a JSON object of groups (general, database, chain, services, storage, validator, prep, synth, tournament, trainer, miner, protocol, weights, evaluation, sandbox, fees, scoring), got an array`,
+      `config: ${list} (file): expected a JSON object of groups (${configGroups.join(', ')}), got an array`,
     ]);
     const yaml = writeConfig('a: 1', 'config.yaml');
     expect(problemsOf(() => load({ GOD_CONFIG: yaml }))).toEqual([`config: ${yaml} (file): expected a .json file (only JSON config files are supported)`]);

@@ -1,4 +1,5 @@
-import { choice, count, flag, optionalText, port, seconds, text } from '../core/rules/define.ts';
+import { z } from 'zod';
+import { choice, count, flag, fraction, num, optionalText, port, seconds, structured, text } from '../core/rules/define.ts';
 import { valuesOfGroups } from '../core/rules/index.ts';
 
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
@@ -39,6 +40,30 @@ export const settingDefs = {
     s3Region: optionalText('validator.md §0 S3_REGION', 'S3 region'),
     githubToken: optionalText('tournament.md §3.12 GITHUB_TOKEN', 'token that publishes tournament winners\' repos', { secret: 'value' }),
   },
+  /** Synthetic-data services: the LLM and images endpoints and the model/dataset catalogue; docs/synthetic.md. */
+  synthetic: {
+    llm: choice(['builtin', 'openai'], 'builtin', 'validator.md §5.2; docs/synthetic.md', 'synthetic-data LLM: the built-in template engine, or the OpenAI-compatible endpoint at services.llmBaseUrl (`god validator --llm` overrides)'),
+    llmMaxRequests: count(0, 'docs/synthetic.md (budgets)', 'chat-completions requests this process may send, every attempt counted; 0 = no limit'),
+    llmMaxTokens: count(0, 'docs/synthetic.md (budgets)', 'tokens (usage.total_tokens) this process may spend on chat completions; 0 = no limit'),
+    llmTaskMaxRequests: count(0, 'docs/synthetic.md (budgets)', 'chat-completions requests one task\'s data preparation may send; 0 = no limit'),
+    llmTaskMaxTokens: count(0, 'docs/synthetic.md (budgets)', 'tokens one task\'s data preparation may spend; 0 = no limit'),
+    retryAfterMaxSeconds: seconds(60, 'docs/synthetic.md (retries)', 'longest Retry-After wait honoured on 429/5xx; a longer one ends the call instead of stalling prep'),
+    images: choice(['builtin', 'openai'], 'builtin', 'validator.md §6.4; docs/synthetic.md', 'synthetic image pairs: built-in shape images, or LLM-written style prompts rendered by an OpenAI images endpoint'),
+    imageBaseUrl: optionalText('validator.md §6.4; docs/synthetic.md', 'OpenAI-compatible images API base (POST <base>/images/generations); unset means services.llmBaseUrl'),
+    imageApiKey: optionalText('validator.md §6.4', 'bearer key of the images endpoint; unset means services.llmApiKey', { secret: 'value' }),
+    imageModel: text('black-forest-labs/FLUX.1-schnell', 'validator.md §6.4 IMAGE_GEN_MODEL', 'model the images endpoint renders with'),
+    imageSize: text('1024x1024', 'validator.md §6.4', 'size of generated images, WIDTHxHEIGHT as the images API takes it'),
+    imageMaxRequests: count(0, 'docs/synthetic.md (budgets)', 'image-generation requests this process may send, every attempt counted; 0 = no limit'),
+    imagePromptModel: text('casperhansen/deepseek-r1-distill-qwen-32b-awq', 'validator.md §6.4 IMAGE_PROMPT_GEN_MODEL', 'chat model that writes image prompts and judges style pairs'),
+    imagePromptTemperature: num(0.4, 'validator.md §6.4', 'sampling temperature of the image-prompt model', { min: 0 }),
+    imagePromptMaxTokens: count(5024, 'validator.md §6.4', 'max_tokens of the image-prompt model (reasoning models need room before </think>)', 1),
+    imageStyleCombineProbability: fraction(0.5, 'validator.md §6.4 PROBABILITY_STYLE_COMBINATION', 'chance that a style dataset combines two styles'),
+    imageStyleTries: count(10, 'validator.md §6.4 IMAGE_STYLE_PICKING_NUM_TRIES', 'style pairs tried before giving up on a compatible one', 1),
+    catalogue: choice(['builtin', 'content', 'file'], 'builtin', 'validator.md §6.2; docs/synthetic.md', 'where the synthetic scheduler draws models and datasets: built-in datasets, the content service at services.contentBaseUrl, or synthetic.catalogueFile'),
+    catalogueFile: optionalText('docs/synthetic.md (catalogue file)', 'JSON or YAML catalogue of Hugging Face models and datasets, used when synthetic.catalogue is file'),
+    contentTimeoutSeconds: seconds(120, 'validator.md §6.2 call_content_service', 'limit on one content-service request'),
+    contentAttempts: count(5, 'validator.md §6.2', 'attempts per content-service request on HTTP errors', 1),
+  },
   /** The embedded storage (local blob store and model hub) and how clients reach a hub server; docs/storage.md. */
   storage: {
     blobDir: optionalText('ARCHITECTURE.md (local blob store); docs/storage.md', 'directory of the local blob store; unset means <general.home>/blobs'),
@@ -55,6 +80,49 @@ export const settingDefs = {
     hub: choice(['auto', 'local', 'http', 'huggingface'], 'auto', 'docs/storage.md (choosing backends)', 'model hub backend: auto = the hub server at storage.hubUrl when set, else the local hub directory; huggingface = the Hugging Face Hub at storage.hfEndpoint with services.huggingfaceToken (never chosen by auto)'),
     hfEndpoint: text('https://huggingface.co', 'huggingface_hub HF_ENDPOINT; docs/storage.md', 'base URL of the Hugging Face Hub (or a mirror) when storage.hub is huggingface'),
     s3PathStyle: flag(true, 'validator.md §0 (MinIO client); docs/storage.md', 'address objects as <endpoint>/<bucket>/<key> (MinIO) rather than <bucket>.<endpoint>/<key> (AWS virtual-hosted)'),
+  },
+  /** The tournament service inside `god validator` and the trainer nodes it drives; docs/tournament.md. */
+  orchestrator: {
+    enabled: flag(true, 'tournament.md §3–§4 (tournament_cycle, tournament_orchestrator)', 'run the tournament lifecycle and orchestrator loops inside `god validator` (--no-tournaments turns them off for one run)'),
+    trainers: {
+      ...structured(
+        [] as readonly { readonly url: string; readonly token?: string | null | undefined }[],
+        z.array(z.strictObject({ url: z.string().min(1), token: z.string().min(1).nullable().optional() })).readonly() as z.ZodType<readonly { readonly url: string; readonly token?: string | null | undefined }[]>,
+        'a JSON list of {"url": "host[:port] or http(s)://host:port", "token": "<bearer token>"}',
+        'tournament.md §4.3 (add_trainer); docs/trainer.md (authentication)',
+        'trainer nodes the validator registers at start; each token is sent only to its own trainer',
+      ),
+      secret: 'value' as const,
+    },
+    trainerToken: optionalText('docs/tournament.md (trainer credentials)', 'bearer token for trainers not listed in orchestrator.trainers (e.g. added with add_trainer); unset: such trainers get no credential', { secret: 'value' }),
+  },
+  /** Where submissions are evaluated: the built-in engine, or evaluation containers on Docker or Kubernetes; docs/evaluation.md. */
+  evalExecutor: {
+    kind: choice(['builtin', 'docker', 'kubernetes'], 'builtin', 'evaluation.md §1; docs/evaluation.md', 'builtin = the CPU engine in-process; docker = evaluation containers on this host; kubernetes = evaluation Jobs on a cluster'),
+    contract: choice(['original', 'generic'], 'original', 'evaluation.md §2; docs/evaluation.md', 'original = the original evaluation image (evaluation.textEvalImage / diffusionEvalImage); generic = an image speaking the JSON job/result file contract'),
+    genericImage: optionalText('docs/evaluation.md (generic contract)', 'image run for the generic contract'),
+    isolation: choice(['per_repo', 'contract'], 'per_repo', 'evaluation.md §1.2, §1.5; docs/deviations.md', 'per_repo = one container per evaluated repo; contract = one container per job as the original (GRPO is always per repo)'),
+    repoTimeoutSeconds: seconds(18_000, 'evaluation.md §1.4 (the original has none)', 'limit per repo in an evaluation container; a container with n repos gets n times this, then it is killed'),
+    grpoPrefetch: flag(true, 'evaluation.md §1.2 (GRPO pre-download)', 'download base model and repo into the model cache before each GRPO container (which has no network)'),
+    prefetchTimeoutSeconds: seconds(7200, 'docs/evaluation.md', 'limit on one GRPO model download container'),
+    cpusPerGpu: num(8, 'docs/evaluation.md (the original sets no limit)', 'CPU limit per GPU of an evaluation container (0 = none)', { min: 0 }),
+    memoryGbPerGpu: num(96, 'docs/evaluation.md (the original sets no limit)', 'memory limit (GiB) per GPU of an evaluation container (0 = none)', { min: 0 }),
+    dockerSocket: text('/var/run/docker.sock', 'docs/evaluation.md', 'Docker Engine API socket'),
+    dockerApiVersion: text('1.43', 'docs/evaluation.md', 'Docker Engine API version in request paths'),
+    dockerNetwork: text('bridge', 'evaluation.md §1.2', 'Docker network of evaluation containers that have network (GRPO always gets none)'),
+    dockerRuntime: optionalText('evaluation.md §1.1 (runtime="nvidia")', 'container runtime, e.g. nvidia as the original; unset relies on the GPU device request alone'),
+    dockerPull: choice(['missing', 'never'], 'missing', 'docs/evaluation.md', 'pull the evaluation image when the host lacks it, or fail'),
+    hfCacheDir: optionalText('evaluation.md §1.2 (host HF hub cache)', 'host folder shared by evaluation containers as the Hugging Face hub cache; unset = ~/.cache/huggingface/hub'),
+    pidsLimit: count(8192, 'docs/evaluation.md', 'process limit of a Docker evaluation container', 1),
+    namespace: text('default', 'docs/evaluation.md', 'Kubernetes namespace of evaluation Jobs'),
+    kubeconfig: optionalText('docs/evaluation.md', 'kubeconfig file; unset = KUBECONFIG, ~/.kube/config or the in-cluster service account'),
+    k8sRunAsUser: count(1000, 'docs/evaluation.md', 'non-root uid (and gid) of evaluation pods', 1),
+    k8sCacheClaim: optionalText('docs/evaluation.md', 'PersistentVolumeClaim holding the shared model cache; unset = an emptyDir per pod (GRPO then needs the prefetch in the same pod: not supported)'),
+    k8sReadOnlyRootfs: flag(true, 'docs/evaluation.md', 'read-only root filesystem for evaluation pods whose program allows it'),
+    k8sTtlSeconds: count(600, 'docs/evaluation.md', 'ttlSecondsAfterFinished of evaluation Jobs (they are also deleted right after reading)'),
+    k8sStartupGraceSeconds: count(1800, 'docs/evaluation.md', 'added to the run limit in activeDeadlineSeconds: scheduling, image pull, input download'),
+    k8sPollSeconds: seconds(5, 'docs/evaluation.md', 'how often a running evaluation Job is polled'),
+    k8sFetchImage: optionalText('docs/evaluation.md', 'image of the input-fetching init container (needs python3); unset = the evaluation image'),
   },
 } as const;
 

@@ -50,6 +50,9 @@ describe('HttpTrainerClient', () => {
     expect(await client().startTraining(address, request)).toMatchObject({ kind: 'refused', retry: true });
     reply = { status: 400, body: { detail: 'clone failed' } };
     expect(await client().startTraining(address, request)).toMatchObject({ kind: 'refused', retry: false });
+    // Our credential refused: the operator's problem, retried, never a final failure of the miner's training.
+    reply = { status: 401, body: { detail: 'Invalid token' } };
+    expect(await client().startTraining(address, request)).toEqual({ kind: 'refused', retry: true, error: 'trainer refused our credentials (HTTP 401): "Invalid token"' });
   });
 
   it('retries 5xx, maps 404 to an unknown job and a dead trainer to TrainerUnreachable', async () => {

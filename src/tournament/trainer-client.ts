@@ -25,8 +25,11 @@ export interface TrainerClientOptions {
   backoffMaxMs: number;
   /** The start reply that counts as started. */
   startedMessage: string;
-  /** Extra request headers (the trainer's credential). */
-  headers?: () => Record<string, string>;
+  /**
+   * Extra request headers (the trainer's credential), per trainer: `trainerIp` is the address the call goes to, so a
+   * credential can be scoped to the one trainer it was issued by (`scopedTrainerHeaders` in trainer-registry.ts).
+   */
+  headers?: (trainerIp: string) => Record<string, string>;
   fetch?: typeof fetch;
   sleep?: (ms: number) => Promise<void>;
 }
@@ -78,7 +81,7 @@ export class HttpTrainerClient implements TrainerApi {
       try {
         res = await this.fetch(url, {
           method,
-          headers: { accept: 'application/json', ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...(this.o.headers?.() ?? {}) },
+          headers: { accept: 'application/json', ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...(this.o.headers?.(trainerIp) ?? {}) },
           body: body === undefined ? undefined : JSON.stringify(body),
           signal: AbortSignal.timeout(this.o.timeoutMs),
           redirect: 'error',
@@ -117,7 +120,12 @@ export class HttpTrainerClient implements TrainerApi {
       if (parsed.data.message === this.o.startedMessage && parsed.data.success !== false) return { kind: 'started' };
       return { kind: 'refused', retry: parsed.data.no_retry !== true, error: parsed.data.error ?? parsed.data.message };
     }
-    // 409: GPUs busy, 429: throttled: worth retrying; other 4xx: the request itself is refused (bad repo, clone failure).
+    // 409: GPUs busy, 429: throttled: worth retrying. 401/403: our credential is wrong for this trainer — the
+    // operator's fault, never the miner's, so the training must not be failed for good over it. Other 4xx: the
+    // request itself is refused (bad repo, clone failure).
+    if (reply.status === 401 || reply.status === 403) {
+      return { kind: 'refused', retry: true, error: `trainer refused our credentials (HTTP ${reply.status}): ${detail(reply.body).slice(0, 300)}` };
+    }
     const retry = reply.status === 409 || reply.status === 429 || reply.status === 408;
     return { kind: 'refused', retry, error: `HTTP ${reply.status}: ${detail(reply.body).slice(0, 300)}` };
   }

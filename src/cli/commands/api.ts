@@ -30,6 +30,7 @@ interface ApiOptions {
   sandbox: boolean;
   webhooks: boolean;
   uploads: boolean;
+  tournaments: boolean;
 }
 
 function parsePort(value: string): number {
@@ -74,6 +75,7 @@ async function runApi(opts: ApiOptions, deps: ApiCommandDeps): Promise<void> {
       clock,
       logger: log,
       webhooks: opts.webhooks,
+      tournaments: opts.tournaments,
       ...(rewards ? { rewards } : {}),
       ...(uploads ? { uploads } : {}),
     });
@@ -82,7 +84,8 @@ async function runApi(opts: ApiOptions, deps: ApiCommandDeps): Promise<void> {
       `god api listening on ${url} (database ${db.location})\n` +
         `  docs:    ${url}/docs\n  openapi: ${url}/openapi.json\n` +
         `  reward-function validation: ${rewards ? 'sandbox' : 'off (POST /v1/grpo/reward_functions answers 503)'}\n` +
-        `  uploads: ${uploads ? 'local blob store' : 'off'}; webhooks: ${opts.webhooks ? 'dispatched here' : 'not dispatched here'}\n`,
+        `  uploads: ${uploads ? 'local blob store' : 'off'}; webhooks: ${opts.webhooks ? 'dispatched here' : 'not dispatched here'}\n` +
+        `  tournaments: ${opts.tournaments ? '/v1/tournaments/* (customer key), /v1/tournament_orchestrator/* (admin key)' : 'off'}\n`,
     );
     await deps.untilStopped();
   } finally {
@@ -100,10 +103,12 @@ export function registerApi(program: Command, deps: ApiCommandDeps = defaultDeps
     .option('--no-sandbox', 'do not start the reward-function sandbox (POST /v1/grpo/reward_functions then answers 503)')
     .option('--no-webhooks', 'do not dispatch completion webhooks from this process')
     .option('--uploads', 'serve POST /v1/uploads into the local blob store (its URLs point at the storage server)', false)
+    .option('--no-tournaments', 'do not serve the tournament analytics and orchestrator admin routes')
     .addHelpText(
       'after',
       '\nUses the project database (DATABASE_URL, else PGlite under GOD_HOME) and migrates it first.\n' +
-        'API keys come from `god accounts create <name> [--scope admin]`.\n',
+        'API keys come from `god accounts create <name> [--scope admin]`.\n' +
+        'Trainer credentials for the orchestrator admin routes: orchestrator.trainers / orchestrator.trainerToken.\n',
     )
     .action((opts: ApiOptions) => runApi(opts, deps));
 }

@@ -18,9 +18,12 @@ export interface ValidatorCliOptions {
   publicUrl?: string;
   synthetic: boolean;
   weights: boolean;
-  llm: 'template' | 'openai';
+  /** Undefined: `synthetic.llm` from the config. */
+  llm?: 'template' | 'builtin' | 'openai';
   textModels?: string;
   imageModels?: string;
+  /** Run the tournament loops; undefined: `orchestrator.enabled` from the config. */
+  tournaments?: boolean;
 }
 
 function portNumber(raw: string): number {
@@ -49,15 +52,17 @@ export function register(program: Command): void {
     .option('--public-url <url>', 'base URL miners reach the HTTP surface at (signed data URLs point here)')
     .option('--no-synthetic', 'do not create synthetic tasks')
     .option('--no-weights', 'do not set weights')
-    .option('--llm <kind>', 'synthetic-data LLM: template (built-in) or openai (services.llmBaseUrl / llmApiKey)', 'template')
+    .option('--llm <kind>', 'synthetic-data LLM: builtin (template engine; `template` also accepted) or openai (services.llmBaseUrl / llmApiKey); default synthetic.llm')
     .option('--text-models <ids>', 'comma list of base models for synthetic text tasks (default: god-local/tinygpt-tiny)')
     .option('--image-models <ids>', 'comma list of sdxl base models for synthetic image tasks (default: god-local/tinydiff-tiny)')
+    .option('--tournaments', 'run the tournament lifecycle and orchestrator loops (default: orchestrator.enabled, on)')
+    .option('--no-tournaments', 'do not run the tournament loops in this process (weights still read tournament results from the database)')
     .addHelpText(
       'after',
-      '\nConfiguration (god config show): database.url or the embedded database under general.home; validator.*, prep.*, synth.*,\nevaluation.*, weights.*, scoring.* rules. GOD_TIME_SCALE=N runs the validator\'s clock N times faster (devnet).\nStops cleanly on SIGINT/SIGTERM; after a crash it resumes from the database.',
+      '\nConfiguration (god config show): database.url or the embedded database under general.home; validator.*, prep.*, synth.*,\nevaluation.*, weights.*, scoring.*, tournament.* rules; orchestrator.trainers (trainer nodes and their tokens, JSON).\nGOD_TIME_SCALE=N runs the validator\'s clock N times faster (devnet).\nStops cleanly on SIGINT/SIGTERM; after a crash it resumes from the database.',
     )
     .action(async (opts: ValidatorCliOptions) => {
-      if (opts.llm !== 'template' && opts.llm !== 'openai') throw new InvalidArgumentError('--llm must be template or openai');
+      if (opts.llm !== undefined && !['template', 'builtin', 'openai'].includes(opts.llm)) throw new InvalidArgumentError('--llm must be builtin (or template) or openai');
       await runValidator(opts);
     });
 }
@@ -76,6 +81,10 @@ export async function runValidator(opts: ValidatorCliOptions, untilStopped: () =
   const clock = clockFromEnv();
   const home = resolve(config.general.home);
   const netuid = opts.netuid ?? config.protocol.netuid;
+  const { trainerClientConfig } = await import('../../tournament/trainer-registry.ts');
+  // Checked before anything starts, so a bad trainer list stops the command with the entry's path.
+  const trainerConfig = trainerClientConfig(config);
+  const tournamentsOn = opts.tournaments ?? config.orchestrator.enabled;
 
   await keys.initCrypto();
   const keypair = wallet.loadHotkey({
@@ -94,36 +103,44 @@ export async function runValidator(opts: ValidatorCliOptions, untilStopped: () =
       import('../../storage/hub/local.ts'),
       import('../../storage/hub/client.ts'),
     ]);
-    const [{ SignedClient }, builtin, { StorageBlobAdapter }, { StorageHubAdapter }, { httpFetcher }, { BuiltinEvaluationExecutor }, { scoresUrlRoute }, { Validator }, { workerIdentity }, { mathRandom }] =
+    const [{ SignedClient }, builtin, { StorageBlobAdapter, s3BlobAdapter }, { StorageHubAdapter }, { httpFetcher }, { scoresUrlRoute }, { Validator }, { workerIdentity }, { mathRandom }] =
       await Promise.all([
         import('../../net/client.ts'),
         import('../../validator/adapters/builtin.ts'),
         import('../../validator/adapters/blob-stores.ts'),
         import('../../validator/adapters/hub.ts'),
         import('../../validator/adapters/fetch.ts'),
-        import('../../validator/evaluation/builtin.ts'),
         import('../../validator/weights/route.ts'),
         import('../../validator/validator.ts'),
         import('../../validator/context.ts'),
         import('../../validator/rng.ts'),
       ]);
+    const [{ tournamentWeightsSource }, { startValidatorTournaments }] = await Promise.all([
+      import('../../tournament/weights-source.ts'),
+      import('../../tournament/validator-wiring.ts'),
+    ]);
 
     // HTTP surface: signed blob URLs for miners, the scores file URL for auditors.
     const server = createServer({ logger: log, logRequests: false });
-    const blobStore = await LocalBlobStore.open({
-      root: config.storage.blobDir ?? join(home, 'validator-blobs'),
-      secretFile: join(home, 'validator-blobs.secret'),
-      clock,
-      logger: log,
-    });
-    registerBlobRoutes(server, blobStore);
+    // Task files go to S3/MinIO when services.s3Endpoint is set (docs/storage.md), else to a local store served here.
+    const s3 = config.services.s3Endpoint !== null;
+    const localBlobs = s3
+      ? undefined
+      : await LocalBlobStore.open({
+          root: config.storage.blobDir ?? join(home, 'validator-blobs'),
+          secretFile: join(home, 'validator-blobs.secret'),
+          clock,
+          logger: log,
+        });
+    const blobStore = localBlobs ?? (await (await import('../../storage/open.ts')).openBlobStore(config, { clock, logger: log }));
+    if (localBlobs) registerBlobRoutes(server, localBlobs);
     server.route(scoresUrlRoute(db));
     const { createMetrics, mountOperations } = await import('../../ops/index.ts');
     mountOperations(server, { metrics: createMetrics('validator') });
     const listening = await server.listen({ host: opts.host, port: opts.port });
     stops.unshift(() => server.close());
     const publicUrl = (opts.publicUrl ?? listening).replace(/\/+$/, '');
-    blobStore.setBaseUrl(publicUrl);
+    localBlobs?.setBaseUrl(publicUrl);
 
     const hubUrl = opts.hubUrl ?? config.storage.hubUrl ?? undefined;
     const storageHub = hubUrl ? new HttpModelHub({ baseUrl: hubUrl }) : await LocalModelHub.open({ root: config.storage.hubDir ?? join(home, 'hub'), clock, logger: log });
@@ -157,6 +174,22 @@ export async function runValidator(opts: ValidatorCliOptions, untilStopped: () =
     };
 
     const fetch = httpFetcher;
+    // Synthetic-data services (docs/synthetic.md): built-in by default, production endpoints by configuration.
+    const [synthLlm, synthCatalogue] = await Promise.all([import('../../llm/index.ts'), import('../../catalogue/index.ts')]);
+    const remoteAuth = { signer: keypair, netuid };
+    const llmKind = opts.llm === undefined ? config.synthetic.llm : opts.llm === 'openai' ? 'openai' : 'builtin';
+    const llm = synthLlm.llmFromConfig(config, () => new builtin.TemplateLlm(), remoteAuth, llmKind);
+    const content = await synthCatalogue.catalogueFromConfig(config, {
+      builtin: () =>
+        new builtin.BuiltinContentService({
+          textModels: (opts.textModels ?? 'god-local/tinygpt-tiny').split(',').map((m) => ({ model_id: m.trim() })),
+          imageModels: (opts.imageModels ?? 'god-local/tinydiff-tiny').split(',').map((m) => ({ model_id: m.trim(), model_type: 'sdxl' as const })),
+        }),
+      ...remoteAuth,
+    });
+    const images = synthLlm.imagesFromConfig(config, { llm, random: mathRandom, builtin: () => new builtin.BuiltinImageGenerator(), ...remoteAuth });
+    if (config.synthetic.images === 'openai' && llmKind === 'builtin') log.warn('synthetic.images is openai but the LLM is the built-in template engine: image prompts cannot be written');
+    log.info({ llm: llmKind, images: config.synthetic.images, catalogue: config.synthetic.catalogue }, 'synthetic-data services');
     const ctx = {
       db,
       clock,
@@ -167,29 +200,18 @@ export async function runValidator(opts: ValidatorCliOptions, untilStopped: () =
       worker: workerIdentity(),
       random: mathRandom,
       miners: new SignedClient({ keypair }),
-      blobs: new StorageBlobAdapter(blobStore, publicUrl),
+      blobs: s3 ? s3BlobAdapter(blobStore, config) : new StorageBlobAdapter(blobStore, publicUrl),
       fetch,
       hub: new StorageHubAdapter(storageHub),
-      llm:
-        opts.llm === 'openai'
-          ? new builtin.OpenAiCompatibleLlm({
-              baseUrl: config.services.llmBaseUrl,
-              apiKey: config.services.llmApiKey,
-              timeoutMs: config.prep.llmTimeoutSeconds * 1000,
-              attempts: config.prep.llmAttempts,
-              backoffMinMs: config.prep.llmBackoffMinSeconds * 1000,
-              backoffMaxMs: config.prep.llmBackoffMaxSeconds * 1000,
-            })
-          : new builtin.TemplateLlm(),
+      llm,
       datasets: new builtin.BuiltinDatasetSource(fetch, config.prep.maxDownloadBytes),
-      content: new builtin.BuiltinContentService({
-        textModels: (opts.textModels ?? 'god-local/tinygpt-tiny').split(',').map((m) => ({ model_id: m.trim() })),
-        imageModels: (opts.imageModels ?? 'god-local/tinydiff-tiny').split(',').map((m) => ({ model_id: m.trim(), model_type: 'sdxl' as const })),
-      }),
-      images: new builtin.BuiltinImageGenerator(),
+      content,
+      images,
       rewards,
-      executor: new BuiltinEvaluationExecutor({ fetch, hub: storageHub, home }),
-      tournaments: builtin.noTournaments,
+      // evalExecutor.kind: the built-in engine (default), or evaluation containers on Docker or Kubernetes (docs/evaluation.md).
+      executor: await (await import('../../evaluation-exec/factory.ts')).buildEvaluationExecutor(config, { fetch, hub: storageHub, home, log }),
+      // The weight loop reads tournament results from the database even when another process runs the loops.
+      tournaments: tournamentWeightsSource({ db, netuid, scoring: config.scoring }),
       ...(chain ? { chain } : {}),
     };
 
@@ -204,7 +226,13 @@ export async function runValidator(opts: ValidatorCliOptions, untilStopped: () =
     const validator = new Validator(ctx, { synthetic: opts.synthetic, weights: opts.weights && chain !== undefined });
     await validator.start();
     stops.unshift(() => validator.stop());
-    log.info({ url: publicUrl, netuid, hotkey: keypair.ss58Address, db: db.location }, 'validator running');
+    if (tournamentsOn) {
+      const tournaments = await startValidatorTournaments(ctx, { trainers: trainerConfig.trainers, fallbackToken: trainerConfig.fallbackToken ?? null });
+      stops.unshift(() => tournaments.stop());
+    } else {
+      log.info('tournament loops off (--no-tournaments or orchestrator.enabled=false)');
+    }
+    log.info({ url: publicUrl, netuid, hotkey: keypair.ss58Address, db: db.location, tournaments: tournamentsOn }, 'validator running');
     const signal = await untilStopped();
     log.info({ signal }, 'stopping');
   } finally {

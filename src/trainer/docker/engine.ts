@@ -183,6 +183,52 @@ export class DockerEngine {
     }
   }
 
+  /**
+   * GET /containers/{id}/archive: the tar of one path inside a (stopped) container, as the original reads the
+   * evaluation results; null when the path does not exist there.
+   */
+  async getArchive(id: string, path: string, timeoutMs = 120_000): Promise<Buffer | null> {
+    const res = await this.send('GET', `/containers/${encodeURIComponent(id)}/archive`, { query: { path }, timeoutMs });
+    const chunks: Buffer[] = [];
+    for await (const c of res) chunks.push(c as Buffer);
+    const body = Buffer.concat(chunks);
+    if (res.statusCode === 404) return null;
+    if (res.statusCode !== 200) throw new DockerApiError(res.statusCode ?? 0, `GET archive ${path}: ${res.statusCode} ${body.toString('utf8').slice(0, 300)}`);
+    return body;
+  }
+
+  /** GET /images/{name}/json: whether the image is present on this host. */
+  async imageExists(name: string): Promise<boolean> {
+    try {
+      await this.call('GET', `/images/${encodeURIComponent(name)}/json`, { timeoutMs: 30_000 });
+      return true;
+    } catch (error) {
+      if (error instanceof DockerApiError && error.status === 404) return false;
+      throw error;
+    }
+  }
+
+  /** POST /images/create (docker pull); errors reported inside the progress stream fail the pull. */
+  async pullImage(name: string, signal?: AbortSignal): Promise<void> {
+    const at = name.lastIndexOf(':');
+    const tagged = at > name.lastIndexOf('/');
+    const query = { fromImage: tagged ? name.slice(0, at) : name, tag: tagged ? name.slice(at + 1) : 'latest' };
+    const res = await this.send('POST', '/images/create', { query, ...(signal ? { signal } : {}) });
+    const chunks: Buffer[] = [];
+    for await (const c of res) chunks.push(c as Buffer);
+    const text = Buffer.concat(chunks).toString('utf8');
+    if (res.statusCode !== 200) throw new DockerApiError(res.statusCode ?? 0, `pull ${name}: ${res.statusCode} ${text.slice(0, 300)}`);
+    for (const line of text.split('\n')) {
+      if (!line.trim()) continue;
+      try {
+        const event = JSON.parse(line) as BuildEvent;
+        if (event.error || event.errorDetail) throw new DockerApiError(200, `pull ${name} failed: ${event.errorDetail?.message ?? event.error}`);
+      } catch (error) {
+        if (error instanceof DockerApiError) throw error;
+      }
+    }
+  }
+
   async kill(id: string): Promise<void> {
     await this.call('POST', `/containers/${encodeURIComponent(id)}/kill`, { query: { signal: 'SIGKILL' }, ok: [204, 404, 409], timeoutMs: 30_000 });
   }

@@ -5,6 +5,7 @@
  */
 import type { Clock } from '../../clock/index.ts';
 import { systemClock } from '../../clock/index.ts';
+import type { Config } from '../../config/index.ts';
 import type { BlobStore as StorageBlobStore } from '../../storage/blob/types.ts';
 import type { BlobStore, Fetcher } from '../ports.ts';
 import { httpFetcher } from './fetch.ts';
@@ -58,6 +59,8 @@ export class StorageBlobAdapter implements BlobStore {
     private readonly store: StorageBlobStore,
     /** The base its signed URLs start with (`http://host:port`), so `keyOfUrl` recognises them. */
     private readonly baseUrl: string,
+    /** The path between that base and the key: `/blobs/` for the local store, `/<bucket>/` for path-style S3. */
+    private readonly keyPath = '/blobs/',
   ) {}
 
   async put(key: string, body: Uint8Array, contentType?: string): Promise<void> {
@@ -73,7 +76,7 @@ export class StorageBlobAdapter implements BlobStore {
   }
 
   keyOfUrl(url: string): string | null {
-    const prefix = `${this.baseUrl.replace(/\/+$/, '')}/blobs/`;
+    const prefix = `${this.baseUrl.replace(/\/+$/, '')}${this.keyPath}`;
     if (!url.startsWith(prefix)) return null;
     try {
       return url.slice(prefix.length).split('?')[0]!.split('/').map(decodeURIComponent).join('/');
@@ -81,4 +84,16 @@ export class StorageBlobAdapter implements BlobStore {
       return null;
     }
   }
+}
+
+/**
+ * The adapter over the S3 blob store: its presigned URLs start with the endpoint and then `/<bucket>/` (path
+ * style, MinIO) or with `<bucket>.<host>/` (virtual-hosted, AWS), which is what `keyOfUrl` must recognise.
+ */
+export function s3BlobAdapter(store: StorageBlobStore, config: Config): StorageBlobAdapter {
+  const endpoint = (config.services.s3Endpoint ?? '').replace(/\/+$/, '');
+  const bucket = config.services.s3Bucket ?? '';
+  if (config.storage.s3PathStyle) return new StorageBlobAdapter(store, endpoint, `/${bucket}/`);
+  const url = new URL(endpoint);
+  return new StorageBlobAdapter(store, `${url.protocol}//${bucket}.${url.host}`, '/');
 }

@@ -3,6 +3,7 @@
  * and split, check GRPO reward functions, build the synthetic eval set, upload JSON files with signed URLs.
  */
 import type { AnyTextRawTask } from '../../core/models/tasks.ts';
+import { perTaskLlm } from '../../llm/index.ts';
 import type { ValidatorContext } from '../context.ts';
 import type { DataRow } from '../ports.ts';
 import { hex16 } from '../rng.ts';
@@ -117,7 +118,8 @@ export async function prepareTextTask(task: AnyTextRawTask, ctx: ValidatorContex
   let synth: DataRow[] | null = null;
   if (rules.buildSyntheticEvalSet) {
     const outcome = await buildSyntheticEvalSet(task.task_type, train, test, {
-      llm: ctx.llm,
+      // One task's prep may be capped on its own (synthetic.llmTask*), on top of the process budget.
+      llm: perTaskLlm(ctx.llm, ctx.config, String(task.task_id)),
       rules,
       random: ctx.random,
       now: () => ctx.clock.now(),

@@ -1,0 +1,2 @@
+export { dashboardRoutes, type DashboardOptions } from './routes.ts';
+export { buildDashboardBundle, dashboardBundle } from './bundle.ts';
