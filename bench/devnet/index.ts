@@ -1,5 +1,6 @@
 /**
- * `npm run bench -- devnet [--types instruct,chat,dpo,image] [--steps N] [--hour-seconds S] [--idle-seconds S]`
+ * `npm run bench -- devnet [--types instruct,chat,dpo,grpo,image] [--steps N] [--hour-seconds S] [--idle-seconds S]`
+ * (`--validator-process`: the validator alone in a child process, see validator-process.ts)
  *
  * What `god devnet --once` does (the same exported functions as src/cli/commands/devnet.ts: startDevnet,
  * createDevnetTask, waitForFinal, summarize, setAndReadWeights), timed by phase, and the validator's own CPU time
@@ -21,11 +22,18 @@ import os from 'node:os';
 import { loadConfig } from '../../src/config/load.ts';
 import type { TaskType } from '../../src/core/enums.ts';
 import { cleanDevnetHome, createDevnetTask, DEFAULT_MINERS, EVALUATED_TYPES, startDevnet } from '../../src/devnet/devnet.ts';
+import { beatsBase } from '../../src/devnet/grpo.ts';
 import { setAndReadWeights, summarize, waitForFinal } from '../../src/devnet/run.ts';
 import { ensureBaseModel } from '../../src/ml/zoo.ts';
 import type { EvaluationJob } from '../../src/validator/ports.ts';
 
-const ALIASES: Record<string, TaskType> = { instruct: 'InstructTextTask', chat: 'ChatTask', dpo: 'DpoTask', image: 'ImageTask' };
+const ALIASES: Record<string, TaskType> = { instruct: 'InstructTextTask', chat: 'ChatTask', dpo: 'DpoTask', grpo: 'GrpoTask', image: 'ImageTask' };
+
+// The validator alone in its own process: its CPU per task, nothing else in it (validator-process.ts).
+if (process.argv.includes('--validator-process')) {
+  await import('./validator-process.ts');
+  process.exit(process.exitCode ?? 0);
+}
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -88,7 +96,7 @@ await phase('clean home + base-model zoo', async () => {
   await ensureBaseModel(textModel, { home });
   if (types.includes('ImageTask')) await ensureBaseModel(imageModel, { home });
 });
-const dn = await phase('startDevnet (chain, storage, PGlite ×5, miners, validator)', () => startDevnet({ home, hourSeconds, steps, miners: DEFAULT_MINERS, textModel, imageModel, synthetic: false, weightsLoop: false }));
+const dn = await phase('startDevnet (chain, storage, PGlite ×5, miners, validator)', () => startDevnet({ home, hourSeconds, steps, miners: DEFAULT_MINERS, textModel, imageModel, synthetic: false, weightsLoop: false, sandbox: types.includes('GrpoTask') }));
 
 // Wrap the executor instance the validator's evaluation cycle calls (ctx.executor, read at every run).
 const executor = dn.ctx.executor;
@@ -126,7 +134,7 @@ try {
   const lines = await phase('summary (base-model loss, in process)', () => summarize(dn, home), 'evaluation work of the CLI summary, not the validator');
   const weights = await phase('set weights + read back', () => setAndReadWeights(dn));
   weightsKind = weights.attempt.kind;
-  ok = weights.attempt.kind === 'set' && lines.every((l) => l.task.status === 'success' && l.winner !== null && l.baseLoss !== null && l.winner.test_loss !== null && l.winner.test_loss < l.baseLoss);
+  ok = weights.attempt.kind === 'set' && lines.every((l) => l.task.status === 'success' && l.winner !== null && beatsBase(l.task.task_type, l.winner.test_loss, l.baseLoss));
 } finally {
   await phase('stop', () => dn.stop());
 }

@@ -7,6 +7,7 @@
  * validator's loops and deadlines. Miners run on real time (they check request nonces against their clock); the
  * built-in backend scales its training deadline instead. HTTP timeouts stay real.
  */
+import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ScaledClock } from '../clock/index.ts';
@@ -40,7 +41,9 @@ import { createLocalEvaluationExecutor } from '../ml/executor.ts';
 import type { ModelHub } from '../storage/hub/types.ts';
 import { hex16, mathRandom } from '../validator/rng.ts';
 import { Validator } from '../validator/validator.ts';
+import { DEVNET_GRPO_EVAL, devnetGrpoFields } from './grpo.ts';
 import { StorageMinerHub } from './hub.ts';
+import { prepareDevnetTournaments, withDevnetBurn, type DevnetTournamentOptions, type DevnetTournaments } from './tournaments.ts';
 
 export type DevnetMinerKind = 'builtin' | 'broken' | 'copycat';
 
@@ -83,8 +86,12 @@ export interface DevnetOptions {
   readonly weightsLoop?: boolean;
   /** Start the Python sandbox so GRPO reward functions can be checked and run. */
   readonly sandbox?: boolean;
+  /** Start the validator's loops here (default); false: a test runs the validator in a child process instead. */
+  readonly runValidator?: boolean;
   /** pino level of the components' own logs (default: silent). */
   readonly logLevel?: string;
+  /** Run text and image tournaments: tournament miners, a trainer node and the tournament loops (tournaments.ts). */
+  readonly tournaments?: DevnetTournamentOptions;
 }
 
 export interface DevnetMiner {
@@ -105,6 +112,8 @@ export interface Devnet {
   readonly validatorUid: number;
   readonly miners: readonly DevnetMiner[];
   readonly urls: { hub: string; blobs: string; miners: Record<string, string> };
+  /** Null unless started with `tournaments`. */
+  readonly tournaments: DevnetTournaments | null;
   stop(): Promise<void>;
 }
 
@@ -172,6 +181,8 @@ class DevnetEvaluationExecutor implements EvaluationExecutor {
           const dir = join(work, String(n++));
           try {
             await this.hub.download(repo, {}, dir);
+            // A trainer publishes an image job's output under `checkpoints/` (as the original's uploader does).
+            if (!existsSync(join(dir, 'adapter_config.json')) && existsSync(join(dir, 'checkpoints', 'adapter_config.json'))) return join(dir, 'checkpoints');
             return dir;
           } catch {
             return null;
@@ -190,7 +201,7 @@ export async function startDevnet(o: DevnetOptions): Promise<Devnet> {
   const factor = 3600 / o.hourSeconds;
   const clock = new ScaledClock(factor);
   const netuid = o.netuid ?? 56;
-  const config = devnetConfig(o.home, factor);
+  const config = o.tournaments ? withDevnetBurn(devnetConfig(o.home, factor)) : devnetConfig(o.home, factor);
   const log: Logger = o.logLevel ? createLogger({ name: 'devnet', level: o.logLevel }) : silentLogger();
   const stops: (() => Promise<void>)[] = [];
   const stopAll = async () => {
@@ -276,6 +287,32 @@ export async function startDevnet(o: DevnetOptions): Promise<Devnet> {
       byName.set(spec.name, m);
     }
 
+    // Tournaments: burn node, tournament miners, trainer — on chain before the validator's first metagraph sync.
+    let tournaments: DevnetTournaments | null = null;
+    if (o.tournaments) {
+      const prepared = await prepareDevnetTournaments({
+        home: o.home,
+        hourSeconds: o.hourSeconds,
+        clock,
+        chain,
+        netuid,
+        config,
+        storage,
+        freshDb,
+        validatorHotkey: validatorKey.ss58Address,
+        lookupStake: async (hotkey) => {
+          const stake = await validatorChain.getStake(netuid, hotkey).catch(() => null);
+          return stake === null ? { found: false } : { found: true, stake: stake.stake };
+        },
+        textModel: o.textModel ?? 'god-local/tinygpt-tiny',
+        imageModel: o.imageModel ?? 'god-local/tinydiff-tiny',
+        log,
+        options: o.tournaments,
+      });
+      tournaments = prepared;
+      stops.push(() => prepared.stop());
+    }
+
     // Validator: its own database, the shared storage, the embedded chain, the built-in engines.
     const db = await freshDb();
     stops.push(() => db.close());
@@ -311,8 +348,8 @@ export async function startDevnet(o: DevnetOptions): Promise<Devnet> {
       }),
       images: new BuiltinImageGenerator(),
       rewards,
-      executor: new DevnetEvaluationExecutor(new BuiltinEvaluationExecutor({ fetch, hub: storage.hub, home: o.home }), storage.hub, fetch, o.home),
-      tournaments: noTournaments,
+      executor: new DevnetEvaluationExecutor(new BuiltinEvaluationExecutor({ fetch, hub: storage.hub, home: o.home, grpo: DEVNET_GRPO_EVAL }), storage.hub, fetch, o.home),
+      tournaments: tournaments ? tournaments.weightsSource(db) : noTournaments,
       chain: validatorChain,
     };
     const sync = new MetagraphSync({ chain: validatorChain, store: new SqlNodeStore(db), netuid, clock, ourHotkey: validatorKey.ss58Address, log: ctx.log });
@@ -321,8 +358,15 @@ export async function startDevnet(o: DevnetOptions): Promise<Devnet> {
     stops.push(() => sync.stop());
 
     const validator = new Validator(ctx, { synthetic: o.synthetic ?? false, weights: o.weightsLoop ?? false });
-    await validator.start();
-    stops.push(() => validator.stop());
+    if (o.runValidator !== false) {
+      await validator.start();
+      stops.push(() => validator.stop());
+    }
+    if (tournaments) {
+      const running = tournaments;
+      await running.start(ctx);
+      stops.push(() => running.stopLoops());
+    }
     const validatorUid = (await validatorChain.getUid(netuid, validatorKey.ss58Address)) ?? 0;
 
     return {
@@ -334,6 +378,7 @@ export async function startDevnet(o: DevnetOptions): Promise<Devnet> {
       validatorUid,
       miners,
       urls: { hub: storage.baseUrl, blobs: `${storage.baseUrl}/blobs`, miners: Object.fromEntries(miners.map((m) => [m.spec.name, m.url])) },
+      tournaments,
       stop: stopAll,
     };
   } catch (err) {
@@ -344,7 +389,7 @@ export async function startDevnet(o: DevnetOptions): Promise<Devnet> {
 
 /** Removes what a devnet wrote under its home except the base-model zoo (expensive to rebuild). */
 export async function cleanDevnetHome(home: string): Promise<void> {
-  for (const dir of ['hub', 'blobs', 'miners']) await rm(join(home, dir), { recursive: true, force: true });
+  for (const dir of ['hub', 'blobs', 'miners', 'tournament']) await rm(join(home, dir), { recursive: true, force: true });
 }
 
 /**
@@ -359,8 +404,8 @@ export const ONCE_DATASETS: Record<Exclude<TaskType, 'ImageTask'>, string> = {
   GrpoTask: 'god-local/arith-grpo@4200',
 };
 
-/** What `--once` runs: instruct/chat/DPO evaluated by the validator's built-in executor, image by src/ml's. */
-export const EVALUATED_TYPES: readonly TaskType[] = ['InstructTextTask', 'ChatTask', 'DpoTask', 'ImageTask'];
+/** What `--once` runs: instruct/chat/DPO/GRPO evaluated by the validator's built-in executor, image by src/ml's. */
+export const EVALUATED_TYPES: readonly TaskType[] = ['InstructTextTask', 'ChatTask', 'DpoTask', 'GrpoTask', 'ImageTask'];
 
 /**
  * Inserts a pending synthetic task of `type` on a built-in dataset, due in `hours` task hours — synthetic, as the
@@ -404,7 +449,8 @@ export async function createDevnetTask(dn: Pick<Devnet, 'ctx'>, type: TaskType, 
     case 'DpoTask':
       return insertTask(ctx.db, { ...base, task_type: 'DpoTask', ds: ONCE_DATASETS.DpoTask, field_prompt: 'prompt', field_chosen: 'chosen', field_rejected: 'rejected', file_format: 'hf' } as AnyRawTask, opts);
     case 'GrpoTask':
-      throw new Error('GrpoTask: the devnet does not create GRPO tasks (see docs/devnet.md: the tiny base model earns no reward)');
+      // Dense, partial-credit rewards the tiny base model can move (src/devnet/grpo.ts); needs the devnet's sandbox.
+      return insertTask(ctx.db, { ...base, ds: ONCE_DATASETS.GrpoTask, ...devnetGrpoFields(), file_format: 'hf' } as AnyRawTask, opts);
     case 'ImageTask': {
       // As the scheduler does: generated image/caption pairs uploaded to the blob store, signed URLs in the task.
       const generated = await ctx.images.generate(ctx.config.synth.imagePairsMin + 10, 'sdxl');

@@ -18,6 +18,7 @@ import type { DataRow } from '../validator/ports.ts';
 import { datasetTypeOf } from '../validator/training/requests.ts';
 import { setWeightsOnce, type WeightsAttempt } from '../validator/weights/loop.ts';
 import type { Devnet } from './devnet.ts';
+import { baseGrpoScore, gainOverBase } from './grpo.ts';
 
 const FINAL = new Set(['success', 'failure', 'prep_task_failure', 'failure_finding_nodes']);
 
@@ -144,6 +145,7 @@ export async function baseModelLoss(dn: Pick<Devnet, 'ctx'>, task: TaskRow, home
   const dt = (stored ? datasetTypeOf(stored) : null) ?? {};
   const dir = await resolveModelDir(task.model_id, { home });
   if (task.task_type === 'ImageTask') return baseImageLoss(dir, bytes);
+  if (task.task_type === 'GrpoTask') return baseGrpoScore(bytes, task.model_id, dt, home);
   const data = JSON.parse(new TextDecoder().decode(bytes)) as DataRow[];
   const repo = [{ id: 'base', dir }];
   let result: Record<string, unknown>;
@@ -194,7 +196,7 @@ export function summaryTable(dn: Pick<Devnet, 'miners'>, lines: readonly Summary
   for (const l of lines) {
     if (l.results.length === 0) rows.push([short(l.task.task_id), l.task.task_type, l.task.status, '—', fmt(l.baseLoss), '—', '—', '—', '—', '']);
     for (const r of l.results) {
-      const gain = l.baseLoss !== null && r.test_loss !== null && r.test_loss < 100 ? `${(((l.baseLoss - r.test_loss) / l.baseLoss) * 100).toFixed(1)}%` : '—';
+      const gain = l.baseLoss !== null && r.test_loss !== null && r.test_loss < 100 ? `${gainOverBase(l.task.task_type, r.test_loss, l.baseLoss).toFixed(1)}%` : '—';
       const winner = l.winner === r ? ' *' : '';
       rows.push([short(l.task.task_id), l.task.task_type, l.task.status, `${minerName(dn, r.hotkey)}${winner}`, fmt(l.baseLoss), fmt(r.test_loss), fmt(r.synth_loss), gain, fmt(r.quality_score, 3), (r.score_reason ?? '').slice(0, 60)]);
     }

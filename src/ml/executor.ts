@@ -28,6 +28,8 @@ export interface LocalExecutorOptions {
   maxRows?: number;
   /** overrides for the image evaluation (steps, seeds…), e.g. to make devnet runs shorter */
   image?: EvaluationJobSpec['image'];
+  /** overrides for the GRPO sampling (new tokens, generations…), e.g. to make devnet runs shorter */
+  grpo?: EvaluationJobSpec['grpo'];
 }
 
 export function createLocalEvaluationExecutor(opts: LocalExecutorOptions): { run(job: EvaluationJobLike, signal?: AbortSignal): Promise<unknown> } {
@@ -53,6 +55,7 @@ export function createLocalEvaluationExecutor(opts: LocalExecutorOptions): { run
           ...(opts.home ? { home: opts.home } : {}),
           ...(opts.maxRows ? { maxRows: opts.maxRows } : {}),
           ...(opts.image ? { image: opts.image } : {}),
+          ...(opts.grpo && job.task_type === 'GrpoTask' ? { grpo: opts.grpo } : {}),
         };
         return await runEvaluationJob(spec, signal ? { signal } : {});
       } finally {

@@ -59,6 +59,8 @@ import { copyTaskToGeneral } from './task-factory.ts';
 import { newTournamentId, nextRound, organiseRound, replacementSpec, roundId, selectEntrants, slotSpecs, type Responder } from './structure.ts';
 
 const TERMINAL_TASK = new Set(['success', 'failure', 'prep_task_failure']);
+/** A general-network copy has ended when it is terminal for any reason, no miner taking it included. */
+const COPY_ENDED = new Set([...TERMINAL_TASK, 'failure_finding_nodes']);
 
 function later(ctx: TournamentContext, seconds = ctx.rules.loopIntervalSeconds): Date {
   return new Date(ctx.clock.now() + seconds * 1000);
@@ -329,13 +331,15 @@ async function roundCompleted(ctx: TournamentContext, t: TournamentRow, round: R
   if (tasks.length === 0) return false;
   if (tasks.some((x) => !TERMINAL_TASK.has(x.status))) return false;
   const copies = await syncedCopies(ctx.db, tasks.map((x) => x.task_id));
-  if (round.is_final_round && [...copies.values()].some((c) => !TERMINAL_TASK.has(c.status))) return false;
+  if (round.is_final_round && [...copies.values()].some((c) => !COPY_ENDED.has(c.status))) return false;
   let waiting = false;
   for (const task of tasks) {
     const copy = copies.get(task.task_id);
     if (copy) {
       if (copy.status === 'success') continue;
-      if (copy.status === 'failure' || copy.status === 'prep_task_failure') {
+      // A copy no miner took (failure_finding_nodes) says nothing about the task: treated as a failed copy, as the
+      // original's wait for it would never end.
+      if (copy.status === 'failure' || copy.status === 'prep_task_failure' || copy.status === 'failure_finding_nodes') {
         if (task.status === 'success') continue;
         await tryReplace(ctx, t, round, task);
       }
@@ -412,7 +416,7 @@ async function advance(ctx: TournamentContext, t: TournamentRow, round: RoundRow
       ctx.log.info({ tournament_id: t.tournament_id, copies: missing.length }, 'boss-round tasks copied to the general network');
       return later(ctx);
     }
-    if ([...copies.values()].some((c) => !TERMINAL_TASK.has(c.status))) return later(ctx);
+    if ([...copies.values()].some((c) => !COPY_ENDED.has(c.status))) return later(ctx);
     const pair = (await getPairs(ctx.db, round.round_id))[0];
     const runnerUp = pair ? ([pair.hotkey1, pair.hotkey2].find((h) => h !== winner) ?? null) : null;
     await finish(ctx, t, winner, eliminated, round.round_id, runnerUp);

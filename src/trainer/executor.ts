@@ -35,7 +35,8 @@ export interface PreparedJob {
 
 export type RunOutcome =
   | { kind: 'exited'; code: number | null; signal: string | null; lastError: string | null }
-  | { kind: 'deadline' }
+  /** `during`: the launch step in progress when the deadline hit (local executor), e.g. `running`. */
+  | { kind: 'deadline'; during?: string }
   | { kind: 'output_limit'; bytes: number }
   | { kind: 'memory' }
   | { kind: 'start_failed'; error: string };

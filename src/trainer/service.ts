@@ -68,7 +68,15 @@ export interface TrainerServiceOptions {
   rules: Pick<TrainerRules, 'staleTaskGraceSeconds' | 'cleanupIntervalSeconds' | 'cacheCleanupCutoffHours'>;
   clock: Clock;
   logger: Logger;
+  /**
+   * How long a stopped job (shutdown, stale-job cleanup) may take to return from its executor before it is recorded
+   * as failed anyway and no longer waited for (default 10 s). Executors stop their own jobs at the deadline; this
+   * bounds `close()` and the cleanup loop even when an executor does not.
+   */
+  stopGraceMs?: number;
 }
+
+const DEFAULT_STOP_GRACE_MS = 10_000;
 
 export type StartResult =
   | { status: 200; body: TrainerStartResponse }
@@ -85,6 +93,8 @@ export class TrainerService {
   private readonly running = new Map<string, Running>();
   private readonly startLock = new KeyedMutex();
   private readonly usedSlots = new Set<number>();
+  /** Jobs being stopped (aborted, waiting out the stop grace): the stop in progress. */
+  private readonly stopping = new Map<string, Promise<void>>();
   private readonly inputs: InputCache;
   private cleanupTimer: { cancel(): void } | null = null;
   private closed = false;
@@ -351,6 +361,7 @@ export class TrainerService {
       },
     });
 
+    if (job.status !== 'training') return; // given up after the stop grace: a late result publishes nothing
     const publishable = (outcome.kind === 'exited' && outcome.code === 0) || (outcome.kind === 'deadline' && this.options.deadlinePolicy === 'publish-partial');
     if (!publishable) {
       const [message, retryable] = describeFailure(outcome, signal.aborted);
@@ -376,6 +387,8 @@ export class TrainerService {
   }
 
   private async finish(job: JobRecord, status: 'success' | 'failure', message: string, extra: { error?: string; retryable?: boolean }): Promise<void> {
+    // A job already ended (given up after the stop grace) keeps that end; its executor's late answer is dropped.
+    if (job.status !== 'training') return;
     this.appendLog(job, message);
     job.status = status;
     job.phase = 'done';
@@ -415,9 +428,9 @@ export class TrainerService {
     for (const job of this.store.active()) {
       if (!job.run_started_at) continue;
       const end = Date.parse(job.run_started_at) + job.request.training_data.hours_to_complete * this.options.limits.msPerHour + grace;
-      if (now > end) {
+      if (now > end && !this.stopping.has(job.job_id)) {
         this.appendLog(job, 'Job exceeded its deadline plus grace; stopping it.');
-        this.running.get(job.job_id)?.controller.abort();
+        void this.stopJob(job.job_id, 'Job did not stop after its deadline plus grace; recorded as failed, no longer waited for.');
       }
     }
     const cutoff = now - this.options.rules.cacheCleanupCutoffHours * 3_600_000;
@@ -427,12 +440,43 @@ export class TrainerService {
     await this.inputs.dropDatasets(old.map((j) => j.request.training_data.task_id).filter((id) => !stillUsed.has(id)));
   }
 
-  /** Stops the cleanup loop and every running job (they end as retryable failures), then waits for them. */
+  /**
+   * Aborts a running job and waits for its executor at most the stop grace; a job that has not returned by then is
+   * recorded as a retryable failure and forgotten (its late result is ignored: `finish` only ends a job once).
+   */
+  private stopJob(jobId: string, reason: string): Promise<void> {
+    const running = this.running.get(jobId);
+    if (!running) return Promise.resolve();
+    let stop = this.stopping.get(jobId);
+    if (!stop) {
+      stop = this.stopWithin(jobId, running, reason).finally(() => this.stopping.delete(jobId));
+      this.stopping.set(jobId, stop);
+    }
+    return stop;
+  }
+
+  private async stopWithin(jobId: string, running: Running, reason: string): Promise<void> {
+    running.controller.abort();
+    let timer: NodeJS.Timeout | undefined;
+    const late = await Promise.race([
+      running.done.then(() => false),
+      new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), this.options.stopGraceMs ?? DEFAULT_STOP_GRACE_MS))),
+    ]);
+    clearTimeout(timer);
+    if (!late) return;
+    this.running.delete(jobId);
+    const job = this.store.byJobId(jobId);
+    if (job?.status === 'training') {
+      this.options.logger.error({ job_id: jobId }, 'job did not stop within the grace; recorded as failed');
+      await this.finish(job, 'failure', reason, { error: reason, retryable: true });
+    }
+  }
+
+  /** Stops the cleanup loop and every running job (they end as retryable failures); never waits past the stop grace. */
   async close(): Promise<void> {
     this.closed = true;
     this.cleanupTimer?.cancel();
-    for (const r of this.running.values()) r.controller.abort();
-    await this.idle();
+    await Promise.all([...this.running.keys()].map((id) => this.stopJob(id, 'Trainer shut down and the job did not stop within the grace; recorded as failed.')));
     await this.store.persist();
   }
 }
@@ -440,7 +484,7 @@ export class TrainerService {
 function describeFailure(outcome: RunOutcome, aborted: boolean): [string, boolean] {
   switch (outcome.kind) {
     case 'deadline':
-      return ['Training exceeded its deadline (hours_to_complete); the job was killed.', false];
+      return [`Training exceeded its deadline (hours_to_complete)${outcome.during && outcome.during !== 'running' ? ` while ${outcome.during}` : ''}; the job was killed.`, false];
     case 'output_limit':
       return [`Output folder exceeded its size limit (${outcome.bytes} bytes); the job was killed.`, false];
     case 'memory':

@@ -159,6 +159,23 @@ describe('failed tasks (D-tournament-lifecycle-8, -9)', () => {
     expect((await tournamentRows(t.db))[0]).toMatchObject({ status: 'completed', winner_hotkey: minerHotkey(0) });
   });
 });
+  it('completes a final whose general-network copy found no miners (failure_finding_nodes stalled it forever)', async () => {
+    t = await openTestDb('pglite');
+    h = await harness({ db: t.db, miners: 8 });
+    for (let i = 0; i < 30; i++) {
+      await schedulingPass(h.ctx);
+      await lifecycleUntilIdle(h.ctx);
+      await trainAndEvaluate();
+      await lifecycleUntilIdle(h.ctx);
+      // No real-time miner takes the copies (e.g. every one has zero recent scores).
+      await t.db.query(`UPDATE tasks SET status = 'failure_finding_nodes' WHERE task_id IN (SELECT general_task_id FROM boss_round_synced_tasks) AND status = 'looking_for_nodes'`);
+      await h.clock.advance(h.ctx.rules.loopIntervalSeconds * 1000);
+      if ((await tournamentRows(t.db))[0]?.status === 'completed') break;
+    }
+    expect((await t.db.query(`SELECT 1 FROM tasks WHERE status = 'failure_finding_nodes'`)).rows.length).toBeGreaterThan(0);
+    expect((await tournamentRows(t.db))[0]).toMatchObject({ status: 'completed', winner_hotkey: minerHotkey(0) });
+  });
+
 
 describe('orchestrator (D-tournament-lifecycle-10, -11)', () => {
   it('starts the highest priority first, then the oldest', async () => {

@@ -242,6 +242,41 @@ describe('the full pipeline with well-behaved and misbehaving miners', () => {
   }, 60_000);
 });
 
+describe('task files after the outcome', () => {
+  it('deletes a real-time task\'s files but keeps a tournament task\'s, which its general-network copy reuses', async () => {
+    const ctx = ctxWith({ executor: new TableExecutor(() => 1.0) });
+    const plain = (await insertTask(t.db, instructTask(), { now: new Date(clock.now()) })).task_id as string;
+    const linked = (await insertTask(t.db, instructTask(), { now: new Date(clock.now()) })).task_id as string;
+    await t.db.query(`INSERT INTO tournaments (tournament_id, tournament_type, status) VALUES ('tourn_0000000000000001_20250801', 'text', 'active')`);
+    await t.db.query(
+      `INSERT INTO tournament_rounds (round_id, tournament_id, round_number, round_type) VALUES ('tourn_0000000000000001_20250801_round_001', 'tourn_0000000000000001_20250801', 1, 'knockout')`,
+    );
+    await t.db.query(`INSERT INTO tournament_pairs (pair_id, round_id, hotkey1, hotkey2) VALUES ('tourn_0000000000000001_20250801_round_001_pair_001', 'tourn_0000000000000001_20250801_round_001', 'a', 'b')`);
+    await t.db.query(
+      `INSERT INTO tournament_tasks (tournament_id, round_id, task_id, pair_id)
+       VALUES ('tourn_0000000000000001_20250801', 'tourn_0000000000000001_20250801_round_001', $1, 'tourn_0000000000000001_20250801_round_001_pair_001')`,
+      [linked],
+    );
+    expect(await prepPass(ctx)).toBe(2);
+    const objects = (ctx.blobs as unknown as { objects: Map<string, unknown> }).objects;
+    const filesOf = async (id: string) => {
+      const task = (await getTask(t.db, id))!;
+      return [task.training_data, task.test_data].map((url) => ctx.blobs.keyOfUrl(url!)!);
+    };
+    const plainFiles = await filesOf(plain);
+    const linkedFiles = await filesOf(linked);
+    for (const key of [...plainFiles, ...linkedFiles]) expect(objects.has(key)).toBe(true);
+    // No miner trained either task: both end at their first evaluation, a final outcome.
+    await t.db.query(`UPDATE tasks SET status = 'preevaluation' WHERE task_id = ANY($1::uuid[])`, [[plain, linked]]);
+    const pool = new GpuPool([0]);
+    while (await evaluationPass(ctx, pool));
+    expect(['success', 'failure']).toContain(await statusOf(plain));
+    expect(['success', 'failure']).toContain(await statusOf(linked));
+    for (const key of plainFiles) expect(objects.has(key)).toBe(false);
+    for (const key of linkedFiles) expect(objects.has(key)).toBe(true);
+  }, 60_000);
+});
+
 describe('finding miners', () => {
   it('delays an organic task every 15 minutes up to six times, then fails it', async () => {
     await miners([['//Nope', 'decline']]);

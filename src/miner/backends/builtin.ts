@@ -58,10 +58,18 @@ export interface BuiltinBackendOptions {
   readonly run?: typeof import('../../ml/jobs/run.ts').runTrainingJob;
 }
 
+/**
+ * GRPO trains this share of the job's steps: a GRPO step samples `promptsPerStep × groupSize` completions token by
+ * token and scores them in the sandbox, several times the work of an SFT step of the same batch, and on the devnet's
+ * dense rewards 20 steps already lift the reward from ≈0.3 to ≈1.0 (docs/devnet.md).
+ */
+export const GRPO_STEP_SHARE = 0.5;
+
 /** The spec src/ml trains: the job's dataset file, its dataset type, the recipe's hyperparameters. */
 export function trainingSpecFor(job: TrainingJob, options: Pick<BuiltinBackendOptions, 'recipe' | 'steps' | 'home' | 'hyper'>, outputDir: string): TrainingJobSpec {
   const recipe = BUILTIN_RECIPES[options.recipe];
-  const steps = Math.max(1, options.recipe === 'lazy' ? Math.round(options.steps / 10) : options.steps);
+  const share = (options.recipe === 'lazy' ? 0.1 : 1) * (job.kind === 'text' && job.taskType === 'GrpoTask' ? GRPO_STEP_SHARE : 1);
+  const steps = Math.max(1, Math.round(options.steps * share));
   const hyper = { ...recipe.hyper, steps, ...options.hyper } as Hyper;
   if (job.kind === 'image') {
     // Image submissions are judged as a LoRA over the base model (the evaluator refuses a repo without

@@ -8,3 +8,6 @@ export { loadModel, saveAdapter, saveModel } from '../../ml/hub-format.ts';
 export { DEFAULT_SFT, trainSft } from '../../ml/sft.ts';
 export { encodeDpo, trainDpo } from '../../ml/dpo.ts';
 export { chatExamples, dpoRows, instructExamples, standardizeRows } from '../../ml/data/columns.ts';
+// A whole training job in the script's own process (SFT/DPO/image denoiser, held-out checkpoint selection): what
+// the devnet's tournament recipes call, each with its own hyper-parameters.
+export { trainInProcess } from '../../ml/jobs/train.ts';

@@ -151,7 +151,9 @@ export async function evaluateTask(ctx: ValidatorContext, taskId: string, gpus: 
     }
     if (failure) log.warn({ err: failure, attempt: attempts + 1 }, 'evaluation failed; task failed');
     else log.info({ status: to, attempt: attempts + 1, scores: (scored ?? []).map((r) => [r.hotkey, r.score, r.scoreReason]) }, 'task scored');
-    if (terminal && ctx.config.prep.deleteFilesAfterComplete) await deleteTaskFiles(ctx, task);
+    // A tournament task's files outlive it: a failed one is copied to the general network, and the boss round copies
+    // every task, with the same data URLs (src/tournament/task-factory.ts). Its copy deletes them when it ends.
+    if (terminal && ctx.config.prep.deleteFilesAfterComplete && !(await taskMembership(ctx.db, taskId)).tournament) await deleteTaskFiles(ctx, task);
   });
 }
 

@@ -1,16 +1,20 @@
 /**
  * The built-in evaluation engine as an EvaluationExecutor: downloads the job's dataset and each submitted repo,
  * and evaluates them with src/ml (Instruct and Chat: output-token cross-entropy; DPO: DPO loss against the base
- * model), answering with the production result file. GRPO (needs the Python sandbox for reward functions) and
- * image tasks are not wired here yet: such a job fails as a whole, visibly.
+ * model), answering with the production result file. GRPO and image jobs run in an src/ml worker process: GRPO
+ * samples completions from every repo and runs the task's Python reward functions in a sandbox started inside
+ * that worker (`eval_loss` = Σ mean(w·r) − β·KL, higher is better), so the validator's own process stays free of
+ * the sampling and of Pyodide.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encodeDpo, type DpoRow } from '../../ml/dpo.ts';
 import { evaluateDpoRepos, evaluateInstructRepos, type EvaluationResults } from '../../ml/evaluate.ts';
 import { encodeChat, encodeInstruct, type ChatMessage, type Example } from '../../ml/data/template.ts';
+import { createLocalEvaluationExecutor } from '../../ml/executor.ts';
 import { resolveModelDir } from '../../ml/zoo.ts';
+import { pythonJsonDumps } from '../../net/python-json.ts';
 import type { ModelHub as StorageModelHub } from '../../storage/hub/types.ts';
 import type { DataRow, EvaluationExecutor, EvaluationJob, Fetcher } from '../ports.ts';
 
@@ -72,20 +76,38 @@ export function dpoRows(rows: readonly DataRow[], dt: Record<string, unknown>): 
   }));
 }
 
+/** Reduced GRPO evaluation (a devnet's choice; production: every row, min(256, context/2) new tokens). */
+export interface GrpoEvaluationOptions {
+  /** evaluate the first `maxRows` rows of the file only */
+  maxRows?: number;
+  /** new tokens per sampled completion */
+  maxNewTokens?: number;
+}
+
+/**
+ * The dataset type as the evaluator receives it: production passes it as JSON text (`DATASET_TYPE`), so the
+ * wire-only wrappers of `datasetTypeOf` (Python floats for reward weights) become plain numbers here.
+ */
+export function plainDatasetType(dt: Record<string, unknown> | null): Record<string, unknown> | null {
+  return dt === null ? null : (JSON.parse(pythonJsonDumps(dt)) as Record<string, unknown>);
+}
+
 export interface BuiltinExecutorOptions {
   fetch: Fetcher;
   hub: Pick<StorageModelHub, 'download'>;
   /** GOD_HOME for the base-model zoo (default: the zoo's own default). */
   home?: string;
+  /** GRPO caps; default none (production's evaluation). */
+  grpo?: GrpoEvaluationOptions;
+  /** Evaluate instruct, chat and DPO in a worker process too (default: in this process; GRPO and image always are). */
+  textInWorker?: boolean;
 }
 
 export class BuiltinEvaluationExecutor implements EvaluationExecutor {
   constructor(private readonly options: BuiltinExecutorOptions) {}
 
-  async run(job: EvaluationJob): Promise<EvaluationResults> {
-    if (job.task_type === 'GrpoTask' || job.task_type === 'ImageTask') {
-      throw new Error(`the built-in evaluator does not run ${job.task_type} jobs yet`);
-    }
+  async run(job: EvaluationJob, signal?: AbortSignal): Promise<EvaluationResults> {
+    if (job.task_type === 'GrpoTask' || job.task_type === 'ImageTask' || this.options.textInWorker) return this.inWorker(job, signal);
     const rows = JSON.parse(new TextDecoder().decode(await this.options.fetch(job.dataset_url))) as DataRow[];
     if (!Array.isArray(rows)) throw new Error('evaluation dataset is not a JSON array');
     const dt = job.dataset_type ?? {};
@@ -107,6 +129,39 @@ export class BuiltinEvaluationExecutor implements EvaluationExecutor {
         job.task_type === 'DpoTask'
           ? await evaluateDpoRepos(originalDir, repos, dpoRows(rows, dt).map(encodeDpo))
           : await evaluateInstructRepos(originalDir, repos, job.task_type === 'ChatTask' ? chatExamples(rows, dt) : instructExamples(rows, dt));
+      return Object.assign(results, failed);
+    } finally {
+      await rm(work, { recursive: true, force: true });
+    }
+  }
+
+  /** GRPO, image (and text when asked): src/ml's evaluation job in a worker process, each repo downloaded into a scratch folder first. */
+  private async inWorker(job: EvaluationJob, signal?: AbortSignal): Promise<EvaluationResults> {
+    const { hub, fetch, home } = this.options;
+    const scratch = home ? join(home, 'eval') : tmpdir();
+    await mkdir(scratch, { recursive: true });
+    const work = await mkdtemp(join(scratch, 'job-'));
+    try {
+      const failed: Record<string, string> = {};
+      let n = 0;
+      const grpo = job.task_type === 'GrpoTask' ? (this.options.grpo ?? {}) : {};
+      const ml = createLocalEvaluationExecutor({
+        fetchDataset: fetch,
+        ...(home ? { home } : {}),
+        ...(grpo.maxRows ? { maxRows: grpo.maxRows } : {}),
+        ...(grpo.maxNewTokens ? { grpo: { maxNewTokens: grpo.maxNewTokens } } : {}),
+        repoDir: async (repo) => {
+          const dir = join(work, String(n++));
+          try {
+            await hub.download(repo, {}, dir);
+            return dir;
+          } catch (err) {
+            failed[repo] = `could not download ${repo}: ${err instanceof Error ? err.message : String(err)}`;
+            return null;
+          }
+        },
+      });
+      const results = (await ml.run({ ...job, dataset_type: plainDatasetType(job.dataset_type) }, signal)) as EvaluationResults;
       return Object.assign(results, failed);
     } finally {
       await rm(work, { recursive: true, force: true });
