@@ -98,6 +98,22 @@ describe('dashboard routes', () => {
     expect((await client(h.base, h.customer.key).get('/dashboard/api/score-history?days=0')).status).toBe(422);
   });
 
+  it('previews a built-in named dataset (the same rows the validator prepares) and nothing else, behind a key', async () => {
+    expect((await fetch(`${h.base}/dashboard/api/dataset-preview?dataset=god-local/strings-instruct`)).status).toBe(401);
+    const api = client(h.base, h.customer.key);
+    const p = await json(await api.get('/dashboard/api/dataset-preview?dataset=god-local/strings-instruct&rows=3'));
+    const { loadBuiltinDataset } = await import('../ml/data/builtin.ts');
+    const expected = loadBuiltinDataset('god-local/strings-instruct').slice(0, 3);
+    expect(p).toEqual({ dataset: 'god-local/strings-instruct', columns: [...new Set(expected.flatMap((r) => Object.keys(r)))], rows: expected });
+    // No network on the customer's behalf: a URL or a Hugging Face id is not read here.
+    for (const dataset of ['http://169.254.169.254/latest/meta-data', 'yahma/alpaca-cleaned', 'god-local/nope']) {
+      const r = await api.get(`/dashboard/api/dataset-preview?dataset=${encodeURIComponent(dataset)}`);
+      expect(r.status).toBe(404);
+      expect((await json(r)).detail).toMatch(/built-in datasets/);
+    }
+    expect((await api.get('/dashboard/api/dataset-preview?dataset=god-local/strings-instruct&rows=500')).status).toBe(422);
+  });
+
   it('leaves the API paths alone', async () => {
     const r = await fetch(`${h.base}/v1/tasks`);
     expect(r.status).toBe(401);

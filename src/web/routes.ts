@@ -12,6 +12,7 @@ import { HttpError } from '../http/errors.ts';
 import { route, type RouteDefinition } from '../http/route.ts';
 import { dashboardBundle } from './bundle.ts';
 import { chainWeights, networkNodes, scoreHistory } from './data.ts';
+import { previewNamedDataset } from './dataset-preview.ts';
 
 export interface DashboardOptions {
   /** Reads the weights the validator set (the chain's `Weights`); without it the network page shows none. */
@@ -52,6 +53,12 @@ export const networkViewSchema = z.object({
       weights: z.array(z.object({ uid: z.number().int(), hotkey: z.string().nullable(), weight: z.number(), share: z.number() })),
     })
     .nullable(),
+});
+
+export const datasetPreviewSchema = z.object({
+  dataset: z.string(),
+  columns: z.array(z.string()),
+  rows: z.array(z.record(z.string(), z.unknown())),
 });
 
 export const scoreHistorySchema = z.array(
@@ -153,6 +160,22 @@ export function dashboardRoutes(ctx: ApiContext, options: DashboardOptions = {})
       response: scoreHistorySchema,
       summary: "Each miner's quality scores on successful tasks over time (for the leaderboard's charts)",
       handler: ({ query }) => scoreHistory(ctx.db, ctx.netuid, new Date(ctx.clock.now() - query.days * 86_400_000)),
+    }),
+    route({
+      method: 'GET',
+      url: '/dashboard/api/dataset-preview',
+      auth: 'customer',
+      tags: TAGS,
+      query: z.object({ dataset: z.string().min(1).max(300), rows: z.coerce.number().int().min(1).max(20).default(5) }),
+      response: datasetPreviewSchema,
+      summary: 'The first rows and the columns of a named dataset, for the create form\'s column mapping (built-in datasets)',
+      handler: ({ query }) => {
+        const preview = previewNamedDataset(query.dataset, query.rows);
+        if (!preview) {
+          throw new HttpError(404, `No preview for ${query.dataset}: the dashboard previews built-in datasets (god-local/*) and uploaded files; other datasets are read by the validator when it prepares the task`);
+        }
+        return preview;
+      },
     }),
   ];
 }

@@ -66,7 +66,17 @@ describe('dashboard: create a task in four steps', () => {
     await page.fill('#result-model-name', 'browser-test-model');
     await page.click('#next');
 
-    // 2. Dataset: an upload (required once chosen).
+    // 2. Dataset. A named built-in dataset first: its columns and first rows come from the server for the mapping.
+    await page.waitForSelector('.stepper li.current[data-step="1"]');
+    await page.fill('#dataset-repo', 'god-local/strings-instruct');
+    await page.click('#next');
+    await page.waitForSelector('.stepper li.current[data-step="2"]');
+    await page.waitForSelector('select#map-field_instruction option[value="instruction"]', { state: 'attached' });
+    await page.selectOption('#map-field_instruction', 'instruction');
+    await page.selectOption('#map-field_output', 'output');
+    expect(await page.locator('#preview-table tbody tr').count()).toBe(3);
+    await page.click('#back');
+    // Then an upload (required once chosen), which the rest of the flow uses.
     await page.waitForSelector('.stepper li.current[data-step="1"]');
     await page.check('#source-upload');
     await page.click('#next');

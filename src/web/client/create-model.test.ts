@@ -101,6 +101,16 @@ describe('create wizard: files', () => {
     expect(p[1]!.cells[1]!.value).toBe('(missing)');
   });
 
+  it('previews a named dataset\'s rows only while they belong to the dataset typed', () => {
+    const s = initialState('instruct');
+    s.datasetRepo = 'god-local/strings-instruct';
+    s.mapping.field_instruction = 'instruction';
+    s.namedPreview = { dataset: 'god-local/strings-instruct', columns: ['instruction', 'output'], rows: [{ instruction: 'a', output: 'b' }] };
+    expect(previewRows(s, 5).map((r) => r.cells.map((c) => c.value))).toEqual([['a']]);
+    s.datasetRepo = 'god-local/other';
+    expect(previewRows(s, 5)).toEqual([]);
+  });
+
   it('uploads JSON Lines as a JSON array', () => {
     const s = uploaded([{ a: 1 }]);
     s.upload!.text = '{"a":1}';

@@ -71,6 +71,8 @@ export interface WizardState {
   datasetRepo: string;
   fileFormat: 'hf' | 'json' | 'csv' | 's3';
   upload: Upload | null;
+  /** The first rows of the named dataset (GET /dashboard/api/dataset-preview), when the server can read it. */
+  namedPreview: { dataset: string; columns: string[]; rows: Row[] } | null;
   mapping: Record<string, string>;
   /** GRPO: `reward_id` → weight (as typed). */
   rewards: Record<string, string>;
@@ -79,7 +81,7 @@ export interface WizardState {
 }
 
 export function initialState(kind: TaskKind = 'instruct'): WizardState {
-  return { kind, model: '', source: 'named', datasetRepo: '', fileFormat: 'hf', upload: null, mapping: defaultMapping(kind), rewards: {}, hours: '1', resultModelName: '' };
+  return { kind, model: '', source: 'named', datasetRepo: '', fileFormat: 'hf', upload: null, namedPreview: null, mapping: defaultMapping(kind), rewards: {}, hours: '1', resultModelName: '' };
 }
 
 /** Sensible starting values for the non-column fields (the chat layout of ShareGPT-style data). */
@@ -212,7 +214,7 @@ function short(v: unknown, max = 160): string {
 
 /** The first `n` rows as the task will read them, through the current mapping. */
 export function previewRows(state: WizardState, n = 3): PreviewRow[] {
-  const rows = state.upload?.rows ?? [];
+  const rows = (state.source === 'upload' ? state.upload?.rows : state.namedPreview?.dataset === state.datasetRepo.trim() ? state.namedPreview.rows : null) ?? [];
   const fields = MAPPING_FIELDS[state.kind].filter((f) => f.column && (state.mapping[f.name] ?? '').trim());
   return rows.slice(0, n).map((row) => ({
     cells: fields.map((f) => {

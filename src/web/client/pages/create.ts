@@ -119,7 +119,8 @@ export function createPage(root: El): () => void {
   }
 
   function stepThree(): El[] {
-    const columns = state.source === 'upload' ? (state.upload?.columns ?? []) : null;
+    const named = state.namedPreview?.dataset === state.datasetRepo.trim() ? state.namedPreview : null;
+    const columns = state.source === 'upload' ? (state.upload?.columns ?? []) : (named?.columns ?? null);
     const controls = MAPPING_FIELDS[state.kind].map((f) => {
       const value = state.mapping[f.name] ?? '';
       const set = (v: string) => {
@@ -161,9 +162,28 @@ export function createPage(root: El): () => void {
   }
 
   const preview = h('div', { id: 'preview' });
+  /** Why a named dataset has no preview (the server reads built-in datasets only); null while loading. */
+  let namedPreviewNote: string | null = null;
+  function loadNamedPreview() {
+    const dataset = state.datasetRepo.trim();
+    if (state.source !== 'named' || dataset === '' || state.namedPreview?.dataset === dataset) return;
+    namedPreviewNote = null;
+    void get<{ dataset: string; columns: string[]; rows: Record<string, unknown>[] }>(`/dashboard/api/dataset-preview?dataset=${encodeURIComponent(dataset)}&rows=5`)
+      .then((p) => {
+        state.namedPreview = p;
+      })
+      .catch((err: unknown) => {
+        namedPreviewNote = err instanceof ApiError && err.status === 404 ? `${err.message} — type the column names.` : `No preview: ${(err as Error).message}`;
+      })
+      .then(() => {
+        if (step === 2) render();
+      });
+  }
   function refreshPreview() {
-    if (state.source !== 'upload' || !state.upload) {
-      preview.replaceChildren(h('p', { class: 'muted' }, 'The rows of a named dataset are read by the validator when it prepares the task; the preview shows uploaded files.'));
+    if (state.source === 'upload' ? !state.upload : state.namedPreview?.dataset !== state.datasetRepo.trim()) {
+      preview.replaceChildren(
+        h('p', { class: 'muted' }, state.source === 'upload' ? 'Choose a file to see its rows.' : namedPreviewNote ?? 'Loading the first rows of the dataset…'),
+      );
       return;
     }
     const rows = previewRows(state, 3);
@@ -225,6 +245,7 @@ export function createPage(root: El): () => void {
     fieldErrors = {};
     message.replaceChildren();
     step = Math.max(0, Math.min(STEPS.length - 1, to));
+    if (step === 2) loadNamedPreview();
     if (step === 2 && state.kind === 'grpo' && rewards === null) {
       void get<RewardList>('/v1/grpo/reward_functions')
         .then((r) => (rewards = r.reward_functions))
