@@ -14,6 +14,8 @@ import { route } from '../http/route.ts';
 import type { OpenApiInfo } from '../http/openapi.ts';
 import { silentLogger, type Logger } from '../log/index.ts';
 import { createMetrics, mountOperations } from '../ops/index.ts';
+import { TASK_STATUSES } from '../core/enums.ts';
+import { countTasksByStatus } from '../db/queries/validator-tasks.ts';
 import { registerTournamentRoutes } from '../tournament/api.ts';
 import type { TrainerApi } from '../tournament/ports.ts';
 import { lifecycleRules } from '../tournament/rules.ts';
@@ -161,7 +163,8 @@ export function createApiServer(options: ApiServerOptions): ApiServer {
     });
   }
   // After the routes: our `/health` above keeps the original's `{"status": "healthy"}`.
-  mountOperations(server, { metrics: createMetrics('api') });
+  const metrics = createMetrics('api');
+  mountOperations(server, { metrics, beforeScrape: async () => metrics.setTaskCounts(await countTasksByStatus(options.db, TASK_STATUSES)) });
 
   const webhookOption = options.webhooks ?? true;
   const dispatcher = webhookOption

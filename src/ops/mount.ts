@@ -17,6 +17,8 @@ export interface MountOptions {
   checkTimeoutMs?: number;
   /** Where the metrics are served (default `/metrics`). */
   metricsPath?: string;
+  /** Refreshes gauges read from elsewhere (e.g. tasks by status from the database) before each scrape. */
+  beforeScrape?: () => Promise<void>;
 }
 
 export const HealthResponseSchema = z.object({
@@ -44,7 +46,11 @@ export function mountOperations(server: GodServer, options: MountOptions): void 
       summary: 'Prometheus metrics',
       tags: ['operations'],
       responseContentType: 'text/plain',
-      handler: async ({ reply }) => reply.header('content-type', metrics.registry.contentType).send(await metrics.text()),
+      handler: async ({ reply }) => {
+        // A failed refresh leaves the previous values: the scrape itself still answers.
+        await options.beforeScrape?.().catch(() => undefined);
+        return reply.header('content-type', metrics.registry.contentType).send(await metrics.text());
+      },
     }),
   );
   if (server.app.hasRoute({ method: 'GET', url: '/health' })) return;

@@ -33,6 +33,30 @@ describe('metrics and health on a role server', () => {
     }
   });
 
+  it('refreshes read-elsewhere gauges before each scrape, and still answers when the refresh fails', async () => {
+    const metrics = createMetrics('api', { processMetrics: false });
+    const server = createServer();
+    let n = 0;
+    mountOperations(server, {
+      metrics,
+      beforeScrape: async () => {
+        n++;
+        if (n === 2) throw new Error('database down');
+        metrics.setTaskCounts({ pending: n });
+      },
+    });
+    const url = await server.listen({ port: 0, host: '127.0.0.1' });
+    try {
+      expect(await (await fetch(`${url}/metrics`)).text()).toContain('god_tasks{status="pending",role="api"} 1');
+      const second = await fetch(`${url}/metrics`);
+      expect(second.status).toBe(200);
+      expect(await second.text()).toContain('god_tasks{status="pending",role="api"} 1');
+      expect(await (await fetch(`${url}/metrics`)).text()).toContain('god_tasks{status="pending",role="api"} 3');
+    } finally {
+      await server.close();
+    }
+  });
+
   it('answers /health from the role checks: 200 healthy or degraded, 503 when one fails', async () => {
     let state = ok('fine');
     const server = createServer();

@@ -141,6 +141,12 @@ export function trainerRoutes(service: TrainerService, auth: CustomAuth<TrainerP
 export function createTrainerServer(service: TrainerService, auth: CustomAuth<TrainerPrincipal>, logger?: Logger): GodServer {
   const server = createServer({ ...(logger ? { logger } : {}), info: { title: 'god trainer' }, logRequests: false });
   server.routes(trainerRoutes(service, auth));
-  mountOperations(server, { metrics: createMetrics('trainer') });
+  const metrics = createMetrics('trainer');
+  mountOperations(server, {
+    metrics,
+    beforeScrape: async () => {
+      for (const [state, n] of Object.entries(service.jobCounts())) metrics.trainerJobs.set({ state }, n);
+    },
+  });
   return server;
 }

@@ -183,6 +183,13 @@ export class TrainerService {
       .map(toTaskLog);
   }
 
+  /** Jobs on record by status (`/metrics`). */
+  jobCounts(): Record<'training' | 'success' | 'failure', number> {
+    const counts = { training: 0, success: 0, failure: 0 };
+    for (const j of this.store.all()) counts[j.status]++;
+    return counts;
+  }
+
   /** Resolves when no job is running (tests, graceful shutdown). */
   async idle(): Promise<void> {
     while (this.running.size) await Promise.all([...this.running.values()].map((r) => r.done));

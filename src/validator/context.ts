@@ -3,6 +3,7 @@
  * ports to the outside world. Loops are plain async functions over this context, so tests build one with a
  * ManualClock, a PGlite database and loopback miners.
  */
+import type { GodMetrics } from '../ops/metrics.ts';
 import { hostname } from 'node:os';
 import type { Clock } from '../clock/index.ts';
 import { TaskTransitionError } from '../core/task-status.ts';
@@ -50,6 +51,8 @@ export interface ValidatorContext {
   tournaments: TournamentWeightsSource;
   /** Absent: the weights loop does not run. */
   chain?: ValidatorChain;
+  /** Prometheus counters the loops feed (`/metrics`); absent in tests that do not look at them. */
+  metrics?: Pick<GodMetrics, 'offers' | 'evaluationSeconds' | 'weightSets'>;
 }
 
 export function workerIdentity(): string {

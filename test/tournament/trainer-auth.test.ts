@@ -90,6 +90,9 @@ describe('tournament trainer client ↔ trainer authentication', () => {
     expect(await scoped.taskDetails(hostPort(a), 'unknown-task', HOTKEY)).toBeNull();
     // Trainer B never saw the job (and its own token works there).
     expect(await scoped.taskDetails(b.url, 'tourn-task-1', HOTKEY)).toBeNull();
+    // Each trainer's /metrics counts its own jobs by state.
+    expect(await (await fetch(`${a.url}/metrics`)).text()).toContain('god_trainer_jobs{state="success",role="trainer"} 1');
+    expect(await (await fetch(`${b.url}/metrics`)).text()).toContain('god_trainer_jobs{state="success",role="trainer"} 0');
   }, 120_000);
 
   it('answers 401 to a token scoped to another trainer, a wrong token and no token, without failing the miner', async () => {

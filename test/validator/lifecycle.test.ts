@@ -15,6 +15,7 @@ import { delayedPass, offersPass } from '../../src/validator/cycle/offers.ts';
 import { prepPass } from '../../src/validator/cycle/prep.ts';
 import { preevaluationPass, recoveryPass } from '../../src/validator/cycle/recovery.ts';
 import { trainingPass } from '../../src/validator/cycle/training.ts';
+import { createMetrics } from '../../src/ops/metrics.ts';
 import { GpuPool } from '../../src/validator/evaluation/gpus.ts';
 import type { ValidatorContext } from '../../src/validator/context.ts';
 import { FakeMiner, type MinerBehaviour } from './support/fake-miner.ts';
@@ -103,7 +104,8 @@ describe('the full pipeline with well-behaved and misbehaving miners', () => {
       if (repo.startsWith('second/')) return 0.7;
       return 2.0;
     });
-    const ctx = ctxWith({ executor, hub });
+    const metrics = createMetrics('validator', { processMetrics: false });
+    const ctx = ctxWith({ executor, hub, metrics });
     const task = await insertTask(t.db, instructTask(), { now: new Date(clock.now()) });
     const id = task.task_id as string;
 
@@ -204,6 +206,14 @@ describe('the full pipeline with well-behaved and misbehaving miners', () => {
     // files are deleted once the outcome is final
     expect(ctx.blobs.keyOfUrl(prepared.training_data!)).not.toBeNull();
     expect((ctx.blobs as unknown as { objects: Map<string, unknown> }).objects.has(ctx.blobs.keyOfUrl(prepared.training_data!)!)).toBe(false);
+    // /metrics: one offer counted per stored reply, by outcome; one evaluation run observed
+    const offerCounts = (await metrics.offers.get()).values;
+    const { rows: stored } = await t.db.query<{ n: number }>('SELECT count(*)::int AS n FROM offer_responses WHERE task_id = $1', [id]);
+    expect(offerCounts.reduce((a, v) => a + v.value, 0)).toBe(stored[0]!.n);
+    expect(offerCounts.find((v) => v.labels.outcome === 'accepted')?.value).toBe(5);
+    expect(offerCounts.every((v) => v.labels.task_type === 'InstructTextTask')).toBe(true);
+    const evalCount = (await metrics.evaluationSeconds.get()).values.find((v) => v.metricName === 'god_evaluation_duration_seconds_count');
+    expect(evalCount).toMatchObject({ value: 1, labels: { task_type: 'InstructTextTask', outcome: 'ok' } });
     // no miner ever refused our signature
     expect([good, second, wrong, copier, silent].reduce((s, m) => s + m.rejected, 0)).toBe(0);
 

@@ -135,8 +135,13 @@ export async function runValidator(opts: ValidatorCliOptions, untilStopped: () =
     const blobStore = localBlobs ?? (await (await import('../../storage/open.ts')).openBlobStore(config, { clock, logger: log }));
     if (localBlobs) registerBlobRoutes(server, localBlobs);
     server.route(scoresUrlRoute(db));
-    const { createMetrics, mountOperations } = await import('../../ops/index.ts');
-    mountOperations(server, { metrics: createMetrics('validator') });
+    const [{ createMetrics, mountOperations }, { countTasksByStatus }, { TASK_STATUSES }] = await Promise.all([
+      import('../../ops/index.ts'),
+      import('../../db/queries/validator-tasks.ts'),
+      import('../../core/enums.ts'),
+    ]);
+    const metrics = createMetrics('validator');
+    mountOperations(server, { metrics, beforeScrape: async () => metrics.setTaskCounts(await countTasksByStatus(db, TASK_STATUSES)) });
     const listening = await server.listen({ host: opts.host, port: opts.port });
     stops.unshift(() => server.close());
     const publicUrl = (opts.publicUrl ?? listening).replace(/\/+$/, '');
@@ -212,6 +217,7 @@ export async function runValidator(opts: ValidatorCliOptions, untilStopped: () =
       executor: await (await import('../../evaluation-exec/factory.ts')).buildEvaluationExecutor(config, { fetch, hub: storageHub, home, log }),
       // The weight loop reads tournament results from the database even when another process runs the loops.
       tournaments: tournamentWeightsSource({ db, netuid, scoring: config.scoring }),
+      metrics,
       ...(chain ? { chain } : {}),
     };
 

@@ -105,6 +105,7 @@ export async function evaluateTask(ctx: ValidatorContext, taskId: string, gpus: 
     let failure: string | undefined;
     const params = await modelParamsFor(task, ctx.hub.modelParamsCount?.bind(ctx.hub));
     const gpuIds = await gpus.acquire(requiredGpus(params, task.task_type, ctx.config.evaluation));
+    const started = performance.now();
     try {
       evaluated = await evaluateSubmissions(ctx, task, gpuIds);
       scored = await scoreMinerResults(ctx, evaluated.results);
@@ -112,6 +113,7 @@ export async function evaluateTask(ctx: ValidatorContext, taskId: string, gpus: 
       failure = errorText(err);
     } finally {
       gpus.release(gpuIds);
+      ctx.metrics?.evaluationSeconds.observe({ task_type: task.task_type, outcome: failure === undefined ? 'ok' : 'failed' }, (performance.now() - started) / 1000);
     }
     const to = scored ? taskStatusAfterScoring(scored, attempts, ctx.config.scoring) : 'failure';
     const at = now(ctx);

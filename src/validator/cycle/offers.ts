@@ -56,9 +56,18 @@ export interface OfferReply {
 
 /** Sends one offer and normalises the answer the way the original stores it (miner-protocol-chain.md §3.2). */
 export async function sendOffer(ctx: ValidatorContext, node: CandidateNode, offer: { path: string; body: Record<string, unknown> }): Promise<OfferReply> {
+  const { reply, outcome } = await offerOnce(ctx, node, offer);
+  ctx.metrics?.offers.inc({ task_type: String(offer.body.task_type ?? 'unknown'), outcome });
+  return reply;
+}
+
+type OfferOutcome = 'accepted' | 'rejected' | 'timeout' | 'error';
+
+async function offerOnce(ctx: ValidatorContext, node: CandidateNode, offer: { path: string; body: Record<string, unknown> }): Promise<{ reply: OfferReply; outcome: OfferOutcome }> {
+  const settled = (reply: OfferReply, failed?: OfferOutcome) => ({ reply, outcome: failed ?? (reply.accepted ? 'accepted' : 'rejected') });
   const baseUrl = rowUrl(node);
   // A node that never served an axon cannot answer; the original still waits out the timeout on it (D-validator-3).
-  if (!baseUrl) return { message: 'Error during offer: the node serves no axon', accepted: false };
+  if (!baseUrl) return settled({ message: 'Error during offer: the node serves no axon', accepted: false }, 'error');
   const result = await ctx.miners.post({
     baseUrl,
     minerHotkey: node.hotkey,
@@ -69,21 +78,21 @@ export async function sendOffer(ctx: ValidatorContext, node: CandidateNode, offe
   switch (result.kind) {
     case 'ok': {
       const body = result.body;
-      if (typeof body !== 'object' || body === null || Array.isArray(body)) return { ...NO_OFFER_RESPONSE };
+      if (typeof body !== 'object' || body === null || Array.isArray(body)) return settled({ ...NO_OFFER_RESPONSE }, 'error');
       const b = body as Record<string, unknown>;
-      return {
+      return settled({
         message: typeof b.message === 'string' && b.message !== '' ? b.message : NO_OFFER_RESPONSE.message,
         accepted: b.accepted === true,
-      };
+      });
     }
     case 'http_error':
-      return { ...NO_OFFER_RESPONSE };
+      return settled({ ...NO_OFFER_RESPONSE }, 'error');
     case 'timeout':
-      return { message: 'Error during offer: no answer before the timeout', accepted: false };
+      return settled({ message: 'Error during offer: no answer before the timeout', accepted: false }, 'timeout');
     case 'refused':
-      return { message: `Error during offer: connection failed (${result.code})`, accepted: false };
+      return settled({ message: `Error during offer: connection failed (${result.code})`, accepted: false }, 'error');
     case 'invalid_body':
-      return { message: `Error during offer: ${result.error}`, accepted: false };
+      return settled({ message: `Error during offer: ${result.error}`, accepted: false }, 'error');
   }
 }
 

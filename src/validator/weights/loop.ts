@@ -74,6 +74,7 @@ export async function weightsLoop(ctx: ValidatorContext, signal: AbortSignal): P
   let failures = 0;
   while (!signal.aborted) {
     const attempt = await setWeightsOnce(ctx);
+    ctx.metrics?.weightSets.inc({ outcome: attempt.kind });
     let waitMs = rules.sleepBlocksAfterAttempt * block;
     switch (attempt.kind) {
       case 'set':
@@ -95,6 +96,7 @@ export async function weightsLoop(ctx: ValidatorContext, signal: AbortSignal): P
         ctx.log.warn({ err: attempt.error, failures }, 'setting weights failed');
         if (failures >= rules.failuresBeforeFallback && attempt.blocksSinceUpdate >= rules.fallbackUpdatedBlocks) {
           const fb = await setWeightsOnce(ctx, { fallback: true });
+          ctx.metrics?.weightSets.inc({ outcome: fb.kind === 'set' ? 'fallback' : `fallback_${fb.kind}` });
           ctx.log.warn({ outcome: fb.kind }, 'set the on-chain incentives as weights to avoid deregistration');
           if (fb.kind === 'set') failures = 0;
         }

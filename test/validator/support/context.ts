@@ -79,6 +79,7 @@ export interface TestContextOptions {
   seed?: number;
   worker?: string;
   blobs?: MemoryBlobStore;
+  metrics?: ValidatorContext['metrics'];
 }
 
 export function testContext(o: TestContextOptions): ValidatorContext & { blobs: MemoryBlobStore } {
@@ -107,6 +108,7 @@ export function testContext(o: TestContextOptions): ValidatorContext & { blobs: 
     executor: o.executor ?? new TableExecutor(() => 1.0),
     tournaments: noTournaments,
     ...(o.chain ? { chain: o.chain } : {}),
+    ...(o.metrics ? { metrics: o.metrics } : {}),
   };
 }
 
