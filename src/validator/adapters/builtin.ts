@@ -113,35 +113,6 @@ export class TemplateLlm implements LlmClient {
   }
 }
 
-/** Any OpenAI-compatible `/chat/completions` endpoint (validator.md §5.2), with retries on HTTP errors. */
-export class OpenAiCompatibleLlm implements LlmClient {
-  constructor(private readonly options: { baseUrl: string; apiKey?: string | null; timeoutMs: number; attempts: number; backoffMinMs: number; backoffMaxMs: number }) {}
-
-  async chat(request: { model: string; messages: ChatMessage[]; temperature: number; maxTokens: number }): Promise<string> {
-    let last: unknown;
-    for (let attempt = 0; attempt < this.options.attempts; attempt++) {
-      try {
-        const res = await fetch(`${this.options.baseUrl.replace(/\/$/, '')}/chat/completions`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json', ...(this.options.apiKey ? { authorization: `Bearer ${this.options.apiKey}` } : {}) },
-          body: JSON.stringify({ model: request.model, messages: request.messages, temperature: request.temperature, stream: false, max_tokens: request.maxTokens }),
-          signal: AbortSignal.timeout(this.options.timeoutMs),
-        });
-        if (!res.ok) throw new Error(`LLM endpoint answered ${res.status}`);
-        const body = (await res.json()) as { choices?: { message?: { content?: unknown } }[] };
-        const content = body.choices?.[0]?.message?.content;
-        if (typeof content !== 'string') throw new Error('LLM answer has no choices[0].message.content');
-        return content;
-      } catch (err) {
-        last = err;
-        const wait = Math.min(this.options.backoffMaxMs, this.options.backoffMinMs * 2 ** attempt);
-        if (attempt + 1 < this.options.attempts) await new Promise((r) => setTimeout(r, wait));
-      }
-    }
-    throw last;
-  }
-}
-
 /** Captioned shape images from src/ml's built-in image dataset. */
 export class BuiltinImageGenerator implements ImageGenerator {
   private calls = 0;
