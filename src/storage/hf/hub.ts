@@ -15,17 +15,16 @@
  * git blob id instead, so every byte that arrives is verified against something the Hub announced.
  */
 import { createHash } from 'node:crypto';
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
 import type { z } from 'zod';
 import { StorageError } from '../errors.ts';
-import { sha256Hex, tmpName } from '../fsutil.ts';
+import { sha256Hex } from '../fsutil.ts';
 import { fromModelInfoWire } from '../hub/client.ts';
 import { nextTree } from '../hub/commit.ts';
+import { downloadRevision } from '../hub/files.ts';
 import type { DownloadResult, ModelHub, RepoInfo, RevisionOptions, RevisionSummary, UploadFile, UploadOptions } from '../hub/types.ts';
 import { CommitListWire, CommitResponse, ModelInfoWire } from '../hub/wire.ts';
 import type { CommitLine } from '../hub/wire.ts';
-import { parseRepoFilePath, parseRepoId, resolveInside, splitRepoId } from '../names.ts';
+import { parseRepoFilePath, parseRepoId, splitRepoId } from '../names.ts';
 import { HfHttp } from './http.ts';
 import type { HfHttpOptions } from './http.ts';
 import { HfCreateRepoResponse, LfsBatchResponse, nextLink, PreuploadResponse } from './wire.ts';
@@ -212,25 +211,7 @@ export class HuggingFaceHub implements ModelHub {
     return bytes;
   }
 
-  async download(repoId: string, options: RevisionOptions, destDir: string): Promise<DownloadResult> {
-    const info = await this.repoInfo(repoId, options);
-    const written: string[] = [];
-    for (const file of info.files) {
-      const target = resolveInside(destDir, file.path);
-      // Pinned to the revision just read, so a concurrent upload cannot mix two revisions into one download.
-      const bytes = await this.getFile(repoId, file.path, { revision: info.sha });
-      if (file.sha256 !== null && sha256Hex(bytes) !== file.sha256) throw new StorageError('corrupt', `${repoId}/${file.path} does not match its sha256`);
-      await mkdir(dirname(target), { recursive: true });
-      const tmp = tmpName(dirname(target));
-      try {
-        await writeFile(tmp, bytes);
-        await rename(tmp, target);
-      } catch (err) {
-        await rm(tmp, { force: true });
-        throw err;
-      }
-      written.push(target);
-    }
-    return { sha: info.sha, files: written };
+  download(repoId: string, options: RevisionOptions, destDir: string): Promise<DownloadResult> {
+    return downloadRevision(this, repoId, options, destDir);
   }
 }

@@ -3,13 +3,12 @@
  * what the validator and evaluators read with. The routes and documents are Hugging Face's, so the Hugging Face
  * adapter can reuse the parsing here. Every answer is validated; every failure is a StorageError.
  */
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
 import type { z } from 'zod';
 import { StorageError, storageErrorFromStatus } from '../errors.ts';
-import { sha256Hex, tmpName } from '../fsutil.ts';
-import { parseRepoFilePath, parseRepoId, parseRevision, resolveInside, splitRepoId } from '../names.ts';
+import { sha256Hex } from '../fsutil.ts';
+import { parseRepoFilePath, parseRepoId, parseRevision, splitRepoId } from '../names.ts';
 import type { DownloadResult, ModelHub, RepoInfo, RevisionOptions, RevisionSummary, UploadFile, UploadOptions } from './types.ts';
+import { downloadRevision } from './files.ts';
 import { CommitListWire, CommitResponse, CreateRepoResponse, ModelInfoWire, ObjectResponse } from './wire.ts';
 import type { CommitLine } from './wire.ts';
 
@@ -164,25 +163,7 @@ export class HttpModelHub implements ModelHub {
     return bytes;
   }
 
-  async download(repoId: string, options: RevisionOptions, destDir: string): Promise<DownloadResult> {
-    const info = await this.repoInfo(repoId, options);
-    const written: string[] = [];
-    for (const file of info.files) {
-      const target = resolveInside(destDir, file.path);
-      // Pinned to the sha just read, so a concurrent upload cannot mix two revisions into one download.
-      const bytes = await this.getFile(repoId, file.path, { revision: info.sha });
-      if (file.sha256 !== null && sha256Hex(bytes) !== file.sha256) throw new StorageError('corrupt', `${repoId}/${file.path} does not match its sha256`);
-      await mkdir(dirname(target), { recursive: true });
-      const tmp = tmpName(dirname(target));
-      try {
-        await writeFile(tmp, bytes);
-        await rename(tmp, target);
-      } catch (err) {
-        await rm(tmp, { force: true });
-        throw err;
-      }
-      written.push(target);
-    }
-    return { sha: info.sha, files: written };
+  download(repoId: string, options: RevisionOptions, destDir: string): Promise<DownloadResult> {
+    return downloadRevision(this, repoId, options, destDir);
   }
 }
