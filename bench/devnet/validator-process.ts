@@ -1,19 +1,22 @@
 /**
  * `npm run bench -- devnet --validator-process [--types instruct,chat,dpo,grpo,image] [--per-type N] [--steps N]
- * [--hour-seconds S] [--idle-seconds S] [--warmup-seconds S] [--postgres]`
+ * [--hour-seconds S] [--warmup-seconds S] [--postgres]` (GOD_BENCH_CPU_PROF=dir adds a CPU profile by category;
+ * GOD_BENCH_QUERY_STATS=1 prints the busy child's statements by count and time)
  *
- * The validator's own CPU per task, excluding training and evaluation, measured in a process that runs nothing
- * else: the devnet's chain, storage and miners run in this process; the validator runs alone in a child process
- * (test/devnet/kill-child.ts) on a PGlite directory, with every evaluation (text too) in src/ml worker processes
- * and the Python sandbox (GRPO reward checks at prep) in its own worker thread pool. Training runs in the miners'
- * worker processes. The child reports `process.cpuUsage()` from "validator started" on: a warm-up, then an idle window
- * (no task; metagraph sync, idle loops polling PGlite, the weights loop), then the tasks it creates itself, to the end.
- * What remains in that CPU is the validator's work: prep (building the built-in datasets, split, synthetic set,
- * JSON upload), offers and training requests over signed HTTP, deadlines, downloading repos for the evaluator,
- * parsing results, scoring, weights, and the loops' polling.
+ * The validator's own CPU per task, excluding training and evaluation. The devnet's chain, storage and miners run in
+ * this process; two validators run in child processes (test/devnet/kill-child.ts), each alone in its process, on
+ * their own PGlite directory (or PostgreSQL database): the busy one creates the tasks and runs them to the end,
+ * its idle twin runs the same loops with no task over the same window. The busy child's evaluation executor sends
+ * each job to this process over IPC, which runs the built-in evaluator (downloads and src/ml worker processes) as
+ * an evaluation container would in production; training runs in the miners' workers. Neither is in either
+ * child's `process.cpuUsage()`. What the
+ * busy child spends above its twin, per task, is the validator's work for a task: prep (building the built-in
+ * datasets, split, synthetic set, JSON upload), offers and training requests over signed HTTP, deadlines, the
+ * evaluator's bookkeeping, scoring, and the extra loop passes a task causes. Running both at once is what makes the
+ * subtraction hold on a shared machine: the load weighs on both alike.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -22,7 +25,13 @@ import type { TaskType } from '../../src/core/enums.ts';
 import { openDb } from '../../src/db/index.ts';
 import { DEFAULT_MINERS, startDevnet } from '../../src/devnet/devnet.ts';
 import { ensureBaseModel } from '../../src/ml/zoo.ts';
+import { DEVNET_GRPO_EVAL } from '../../src/devnet/grpo.ts';
+import { HttpModelHub } from '../../src/storage/hub/client.ts';
+import { httpFetcher } from '../../src/validator/adapters/fetch.ts';
+import { BuiltinEvaluationExecutor } from '../../src/validator/evaluation/builtin.ts';
+import type { EvaluationJob } from '../../src/validator/ports.ts';
 import { temporaryPostgres } from '../support/postgres.ts';
+import { perTaskAboveTwin } from './profile.ts';
 
 const ALIASES: Record<string, TaskType> = { instruct: 'InstructTextTask', chat: 'ChatTask', dpo: 'DpoTask', grpo: 'GrpoTask', image: 'ImageTask' };
 const arg = (name: string, fallback: string): string => {
@@ -42,13 +51,11 @@ const types = arg('types', 'instruct,chat,dpo,grpo,image').split(',').map((s) =>
 const perType = num('per-type', 1);
 const steps = num('steps', 20);
 const hourSeconds = num('hour-seconds', 20);
-const idleSeconds = num('idle-seconds', 30);
 const warmupSeconds = num('warmup-seconds', 15);
 // With --postgres the validator uses a throwaway PostgreSQL server (its own process), as in production; by default
 // the embedded PGlite, whose database engine then runs inside the validator's process and counts in its CPU.
 const pg = process.argv.includes('--postgres') ? await temporaryPostgres('devnet') : null;
 if (typeof pg === 'string') throw new Error(`--postgres: ${pg}`);
-const dbTarget = (dataDir: string) => (pg ? { databaseUrl: pg.url } : { dataDir });
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const CHILD = fileURLToPath(new URL('../../test/devnet/kill-child.ts', import.meta.url));
@@ -60,31 +67,94 @@ await ensureBaseModel('god-local/tinygpt-tiny', { home });
 if (types.includes('ImageTask')) await ensureBaseModel('god-local/tinydiff-tiny', { home });
 const dn = await startDevnet({ home, hourSeconds, steps, miners: DEFAULT_MINERS, runValidator: false });
 const chain = await serveDevnetChain(dn.chain);
-let report: Record<string, number> | null = null;
-let statuses = '';
-try {
-  const dataDir = join(home, 'validator-db');
-  const db = await openDb({ ...dbTarget(dataDir), migrate: true });
-  await db.close();
-  const args = { home, dataDir, hourSeconds, t0: dn.clock.now(), r0: Date.now(), chainUrl: chain.url, storageUrl: dn.storage.baseUrl, netuid: dn.ctx.netuid, cpu: true, sandbox: types.includes('GrpoTask'), idleSeconds, warmupSeconds, ...(pg ? { databaseUrl: pg.url } : {}), create };
-  const child = spawn(process.execPath, [...(process.env.GOD_BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.GOD_BENCH_CPU_PROF}`] : []), '--import', 'tsx', CHILD, JSON.stringify(args)], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+interface ChildReport {
+  startup_cpu_ms: number;
+  loops_cpu_ms: number;
+  loops_wall_ms: number;
+  tasks: number;
+  cpu_marks?: { idleStartNs: number; idleEndNs: number; tasksStartNs: number; tasksEndNs: number };
+}
+interface Child {
+  report: Promise<ChildReport>;
+  warm: Promise<void>;
+  weightsCpuMs: () => number | null;
+  send: (word: string) => void;
+  exit: Promise<number | null>;
+}
+const profDir = process.env.GOD_BENCH_CPU_PROF;
+const evaluator = new BuiltinEvaluationExecutor({ fetch: httpFetcher, hub: new HttpModelHub({ baseUrl: dn.storage.baseUrl }), home, grpo: DEVNET_GRPO_EVAL, textInWorker: true });
+function startChild(args: Record<string, unknown>, name: string): Child {
+  const child = spawn(process.execPath, [...(profDir ? ['--cpu-prof', `--cpu-prof-dir=${join(profDir, name)}`] : []), '--import', 'tsx', CHILD, JSON.stringify(args)], { cwd: ROOT, stdio: ['pipe', 'pipe', 'inherit', 'ipc'] });
+  // Evaluation requests from the child (remoteEval): run here, as an evaluation container would, and answer.
+  const running = new Map<number, AbortController>();
+  child.on('message', (m: { kind: string; id: number; job?: EvaluationJob }) => {
+    if (m.kind === 'cancel') running.get(m.id)?.abort();
+    if (m.kind !== 'evaluate' || !m.job) return;
+    const ac = new AbortController();
+    running.set(m.id, ac);
+    evaluator.run(m.job, ac.signal).then(
+      (result) => child.send({ kind: 'evaluated', id: m.id, result }),
+      (err: unknown) => child.send({ kind: 'evaluated', id: m.id, error: err instanceof Error ? err.message : String(err) }),
+    ).finally(() => running.delete(m.id));
+  });
   let buffer = '';
-  child.stdout.on('data', (d: Buffer) => {
+  let weights: number | null = null;
+  let onReport: (r: ChildReport) => void = () => {};
+  let onWarm: () => void = () => {};
+  const report = new Promise<ChildReport>((r) => (onReport = r));
+  const warm = new Promise<void>((r) => (onWarm = r));
+  child.stdout!.on('data', (d: Buffer) => {
     buffer += d.toString();
     const lines = buffer.split('\n');
     buffer = lines.pop() ?? '';
     for (const line of lines) {
       try {
         const j = JSON.parse(line) as Record<string, unknown>;
-        if (j.msg === 'validator cpu') report = j as Record<string, number>;
+        if (j.msg === 'validator cpu') onReport(j as unknown as ChildReport);
+        if (j.msg === 'validator warm') onWarm();
+        if (j.msg === 'weights cpu') weights = j.weights_cpu_ms as number;
       } catch {
         // not a log line
       }
     }
   });
-  const code = await new Promise<number | null>((r) => child.once('exit', r));
-  if (code !== 0) throw new Error(`validator child exited with ${code}`);
-  const after = await openDb(dbTarget(dataDir));
+  const exit = new Promise<number | null>((r) => child.once('exit', r));
+  return { report, warm, weightsCpuMs: () => weights, send: (w) => child.stdin!.write(`${w}\n`), exit };
+}
+
+let busy: ChildReport;
+let idle: ChildReport;
+let weightsCpuMs: number | null = null;
+let statuses = '';
+try {
+  // Two validators side by side from the same moment: the busy one runs the tasks, its idle twin (own database, no
+  // tasks) runs the same loops against the same chain over the same window, so the machine's load — this box is
+  // shared — weighs on both alike and the twin's CPU is the background to subtract. Neither sets weights in the
+  // window (they share the hotkey); the busy one then sets weights once over the finished tasks, timed apart.
+  const dirs = { busy: join(home, 'validator-db'), twin: join(home, 'twin-db') };
+  const target = async (dir: string, name: string): Promise<{ dataDir: string; databaseUrl?: string }> => {
+    if (!pg) return { dataDir: dir };
+    if (name === 'busy') return { dataDir: dir, databaseUrl: pg.url };
+    const admin = await openDb({ databaseUrl: pg.url });
+    await admin.exec('CREATE DATABASE twin');
+    await admin.close();
+    return { dataDir: dir, databaseUrl: pg.url.replace(/\/postgres$/, '/twin') };
+  };
+  const targets = { busy: await target(dirs.busy, 'busy'), twin: await target(dirs.twin, 'twin') };
+  for (const t of Object.values(targets)) await (await openDb({ ...(t.databaseUrl ? { databaseUrl: t.databaseUrl } : { dataDir: t.dataDir }), migrate: true })).close();
+  const common = { home, hourSeconds, t0: dn.clock.now(), r0: Date.now(), chainUrl: chain.url, storageUrl: dn.storage.baseUrl, netuid: dn.ctx.netuid, cpu: true, sandbox: types.includes('GrpoTask'), gate: true, weights: false, remoteEval: true, warmupSeconds };
+  const b = startChild({ ...common, ...targets.busy, create }, 'busy');
+  const tw = startChild({ ...common, ...targets.twin, create: [] }, 'twin');
+  await Promise.all([b.warm, tw.warm]);
+  b.send('go');
+  tw.send('go');
+  busy = await b.report;
+  tw.send('stop');
+  idle = await tw.report;
+  const [cb, ct] = await Promise.all([b.exit, tw.exit]);
+  if (cb !== 0 || ct !== 0) throw new Error(`validator children exited with ${cb} and ${ct}`);
+  weightsCpuMs = b.weightsCpuMs();
+  const after = await openDb(pg ? { databaseUrl: pg.url } : { dataDir: dirs.busy });
   const { rows } = await after.query<{ task_type: string; status: string }>('SELECT task_type::text, status FROM tasks ORDER BY created_at');
   statuses = rows.map((r) => `${r.task_type}=${r.status}`).join(', ');
   await after.close();
@@ -94,18 +164,34 @@ try {
   rmSync(home, { recursive: true, force: true });
   pg?.stop();
 }
-if (!report) throw new Error('the validator child reported no CPU');
-const r = report as Record<string, number>;
-const tasks = r.tasks || create.length;
-const idleRate = r.idle_cpu_ms! / (r.idle_wall_ms! / 1000);
-const perTask = r.loops_cpu_ms! / tasks;
-const aboveIdle = Math.max(0, r.loops_cpu_ms! - idleRate * (r.loops_wall_ms! / 1000)) / tasks;
+const tasks = busy.tasks || create.length;
+const idleRate = idle.loops_cpu_ms / (idle.loops_wall_ms / 1000);
+const perTask = busy.loops_cpu_ms / tasks;
+const aboveIdle = (busy.loops_cpu_ms - idleRate * (busy.loops_wall_ms / 1000)) / tasks;
 const ok = statuses.split(', ').every((s) => s.endsWith('=success'));
 process.stdout.write(`  tasks: ${statuses}\n`);
-process.stdout.write(`  validator process: start-up ${(r.startup_cpu_ms! / 1000).toFixed(2)} s CPU; idle ${idleRate.toFixed(1)} ms CPU per wall second over ${(r.idle_wall_ms! / 1000).toFixed(0)} s; task phase ${(r.loops_cpu_ms! / 1000).toFixed(2)} s CPU over ${(r.loops_wall_ms! / 1000).toFixed(0)} s wall\n`);
+process.stdout.write(
+  `  busy validator: start-up ${(busy.startup_cpu_ms / 1000).toFixed(2)} s CPU; window ${(busy.loops_cpu_ms / 1000).toFixed(2)} s CPU over ${(busy.loops_wall_ms / 1000).toFixed(0)} s wall\n` +
+    `  idle twin:      window ${(idle.loops_cpu_ms / 1000).toFixed(2)} s CPU over ${(idle.loops_wall_ms / 1000).toFixed(0)} s wall (${idleRate.toFixed(1)} ms CPU per wall second)\n` +
+    (weightsCpuMs === null ? '' : `  one weight setting over the ${tasks} scored tasks (scores file included): ${weightsCpuMs.toFixed(0)} ms CPU\n`),
+);
+if (profDir && busy.cpu_marks && idle.cpu_marks) {
+  // Each child's main thread: its worker threads (the sandbox pool) write their own, smaller profiles next to it.
+  const mainProfile = (name: string) =>
+    readdirSync(join(profDir, name))
+      .filter((f) => f.endsWith('.cpuprofile'))
+      .map((f) => join(profDir, name, f))
+      .sort((x, y) => statSync(y).size - statSync(x).size)[0];
+  writeFileSync(join(profDir, 'validator-cpu-report.json'), JSON.stringify({ busy, idle }));
+  const [bp, tp] = [mainProfile('busy'), mainProfile('twin')];
+  if (bp && tp) {
+    const lines = perTaskAboveTwin({ file: bp, startNs: busy.cpu_marks.tasksStartNs, endNs: busy.cpu_marks.tasksEndNs }, { file: tp, startNs: idle.cpu_marks.tasksStartNs, endNs: idle.cpu_marks.tasksEndNs }, tasks);
+    for (const line of lines) process.stdout.write(`${line}\n`);
+  }
+}
 process.stdout.write(`  whole run ${((performance.now() - t0) / 1000).toFixed(0)} s; machine ${os.cpus().length} cores, load ${os.loadavg()[0]!.toFixed(1)}, Node ${process.version}\n`);
 process.stdout.write(
   `SUMMARY devnet validator process on ${pg ? 'PostgreSQL' : 'PGlite'} (${tasks} tasks: ${types.map((t) => Object.keys(ALIASES).find((k) => ALIASES[k] === t)).join(',')} × ${perType}; ${hourSeconds}s/hour): ` +
-    `validator CPU excl. training+evaluation ${perTask.toFixed(0)} ms/task (${aboveIdle.toFixed(0)} ms/task above its idle rate; target < 50 ms); ${ok ? 'all succeeded' : 'NOT all succeeded'}\n`,
+    `validator CPU excl. training+evaluation ${aboveIdle.toFixed(0)} ms/task above its idle twin (${perTask.toFixed(0)} ms/task with the background; target < 50 ms); ${ok ? 'all succeeded' : 'NOT all succeeded'}\n`,
 );
 process.exitCode = ok ? 0 : 1;

@@ -7,12 +7,12 @@ import type { ApiKeyPrincipal } from '../auth/service.ts';
 import type { Clock } from '../clock/index.ts';
 import type { Config } from '../config/schema.ts';
 import type { AnyTask } from '../core/models/tasks.ts';
+import type { ApiRules } from '../core/rules/api.ts';
 import { loadTaskBatch } from '../db/queries/api-tasks.ts';
 import type { Db } from '../db/types.ts';
 import { HttpError } from '../http/errors.ts';
 import type { Logger } from '../log/index.ts';
 import type { EventBus } from './events-bus.ts';
-import type { ApiRules } from './rules.ts';
 
 /** Trial-runs a reward function before it is stored (src/sandbox `Sandbox` satisfies this). */
 export interface RewardFunctionValidator {

@@ -1,6 +1,5 @@
 // The validator's public HTTP API (docs/api.md).
 export * from './server.ts';
-export * from './rules.ts';
 export type { ApiContext, RewardFunctionValidator, UploadStore } from './context.ts';
 export { EventBus } from './events-bus.ts';
 export { taskEventSchema, type TaskEvent } from './events.ts';

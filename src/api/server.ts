@@ -13,12 +13,12 @@ import { createServer, type GodServer } from '../http/server.ts';
 import { route } from '../http/route.ts';
 import type { OpenApiInfo } from '../http/openapi.ts';
 import { silentLogger, type Logger } from '../log/index.ts';
-import { createMetrics, mountOperations } from '../ops/index.ts';
+import { createMetrics, mountOperations, type GodMetrics } from '../ops/index.ts';
 import { TASK_STATUSES } from '../core/enums.ts';
+import type { ApiRules } from '../core/rules/api.ts';
 import { countTasksByStatus } from '../db/queries/validator-tasks.ts';
 import { registerTournamentRoutes } from '../tournament/api.ts';
 import type { TrainerApi } from '../tournament/ports.ts';
-import { lifecycleRules } from '../tournament/rules.ts';
 import { scopedTrainerClient, trainerClientConfig } from '../tournament/trainer-registry.ts';
 import { auditingRoutes } from './auditing.ts';
 import { dashboardRoutes, type DashboardOptions } from '../web/routes.ts';
@@ -32,7 +32,6 @@ import { nulGuard } from './nul-guard.ts';
 import { ProgressPoller, type ProgressSource } from './progress.ts';
 import { RateLimiter } from './ratelimit.ts';
 import { rewardFunctionRoutes } from './reward-functions.ts';
-import { defaultApiRules, type ApiRules } from './rules.ts';
 import { taskRoutes } from './tasks.ts';
 import { uploadRoutes } from './uploads.ts';
 import { WebhookDispatcher, webhookRoutes } from './webhooks.ts';
@@ -42,7 +41,7 @@ export interface ApiServerOptions {
   config?: Config;
   clock?: Clock;
   logger?: Logger;
-  /** Overrides of the API limits (src/api/rules.ts). */
+  /** Overrides of the API limits, on top of `config.api` (src/core/rules/api.ts). */
   rules?: Partial<ApiRules>;
   /** Subnet whose assignments and scores are shown (default `protocol.netuid`). */
   netuid?: number;
@@ -66,6 +65,8 @@ export interface ApiServerOptions {
   tournaments?: boolean | { trainers?: TrainerApi };
   /** The web dashboard at `/dashboard/` (src/web; default on); `false` leaves it out. */
   dashboard?: boolean | DashboardOptions;
+  /** The registry `/metrics` serves (default: a new `api` one); `god api` passes its own so the sandbox feeds it too. */
+  metrics?: GodMetrics;
 }
 
 export interface ApiServer {
@@ -86,7 +87,7 @@ export function createApiServer(options: ApiServerOptions): ApiServer {
   const config = options.config ?? defaultConfig;
   const clock = options.clock ?? systemClock;
   const log = options.logger ?? silentLogger();
-  const rules: ApiRules = { ...defaultApiRules, ...options.rules };
+  const rules: ApiRules = { ...config.api, ...options.rules };
   const bus = new EventBus({ db: options.db, clock, log, pollMs: rules.eventPollMs, lookback: rules.eventLookback });
   const context: ApiContext = {
     db: options.db,
@@ -150,7 +151,7 @@ export function createApiServer(options: ApiServerOptions): ApiServer {
     ...(options.dashboard === false ? [] : dashboardRoutes(context, typeof options.dashboard === 'object' ? options.dashboard : {})),
   ]);
   if (options.tournaments) {
-    const rules = lifecycleRules({}, config.tournament);
+    const rules = config.tournament;
     const given = typeof options.tournaments === 'object' ? options.tournaments.trainers : undefined;
     registerTournamentRoutes(server, {
       db: options.db,
@@ -163,7 +164,7 @@ export function createApiServer(options: ApiServerOptions): ApiServer {
     });
   }
   // After the routes: our `/health` above keeps the original's `{"status": "healthy"}`.
-  const metrics = createMetrics('api');
+  const metrics = options.metrics ?? createMetrics('api');
   mountOperations(server, { metrics, beforeScrape: async () => metrics.setTaskCounts(await countTasksByStatus(options.db, TASK_STATUSES)) });
 
   const webhookOption = options.webhooks ?? true;

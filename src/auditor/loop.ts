@@ -8,6 +8,7 @@
  */
 import type { Clock } from '../clock/index.ts';
 import type { Logger } from '../log/index.ts';
+import type { GodMetrics } from '../ops/metrics.ts';
 import { auditOnce, type AuditOptions, type AuditReport } from './audit.ts';
 import { AuditError } from './http.ts';
 
@@ -23,6 +24,8 @@ export interface AuditLoopOptions extends AuditOptions {
   intervalMs: number;
   signal: AbortSignal;
   onOutcome?: (outcome: LoopOutcome) => void;
+  /** `god_audits_total`, one per audit by its outcome (`ok`, `transient`, `mismatch`, `error`). */
+  metrics?: Pick<GodMetrics, 'audits'>;
 }
 
 export async function auditLoop(options: AuditLoopOptions): Promise<void> {
@@ -54,6 +57,7 @@ export async function auditLoop(options: AuditLoopOptions): Promise<void> {
         options.log.warn({ code: outcome.code, err: outcome.message }, 'audit could not run');
         break;
     }
+    options.metrics?.audits.inc({ outcome: outcome.kind });
     options.onOutcome?.(outcome);
     try {
       await options.clock.sleep(options.intervalMs, options.signal);

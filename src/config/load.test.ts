@@ -98,12 +98,18 @@ describe('loadConfig precedence and provenance', () => {
       GOD_SYNTH__TEXT_HOURS_BINS: JSON.stringify(bins),
       GOD_SERVICES__S3_BUCKET: '',
       GOD_VALIDATOR__OFFER_TIMEOUT_SECONDS: '0.25',
+      GOD_TOURNAMENT__IMAGE_GPU_TYPES: 'A100, A6000',
+      GOD_TOURNAMENT__TEXT_GPU_TYPES: '["H100","A100"]',
+      GOD_API__MAX_PAGE_SIZE: '800',
     });
     expect(config.prep.buildSyntheticEvalSet).toBe(false);
     expect(config.evaluation.gpuIds).toEqual([0, 2, 3]);
     expect(config.synth.textHoursBins).toEqual(bins);
     expect(config.services.s3Bucket).toBeNull();
     expect(config.validator.offerTimeoutSeconds).toBe(0.25);
+    expect(config.tournament.imageGpuTypes).toEqual(['A100', 'A6000']);
+    expect(config.tournament.textGpuTypes).toEqual(['H100', 'A100']);
+    expect(config.api.maxPageSize).toBe(800);
   });
 
   it('returns a frozen config', () => {
@@ -167,7 +173,7 @@ describe('loadConfig bad input: one line per problem naming key, source and expe
   it('lists the settings groups first, then the rules groups', () => {
     const settingsFirst = ['general', 'database', 'chain', 'services'];
     expect(configGroups.slice(0, 4)).toEqual(settingsFirst);
-    const rulesTail = ['validator', 'prep', 'synth', 'tournament', 'trainer', 'miner', 'protocol', 'weights', 'evaluation', 'sandbox', 'fees', 'scoring'];
+    const rulesTail = ['validator', 'api', 'prep', 'synth', 'tournament', 'trainer', 'miner', 'protocol', 'weights', 'evaluation', 'sandbox', 'fees', 'scoring'];
     expect(configGroups.slice(-rulesTail.length)).toEqual(rulesTail);
     expect(new Set(configGroups).size).toBe(configGroups.length);
   });

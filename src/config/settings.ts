@@ -124,6 +124,42 @@ export const settingDefs = {
     k8sPollSeconds: seconds(5, 'docs/evaluation.md', 'how often a running evaluation Job is polled'),
     k8sFetchImage: optionalText('docs/evaluation.md', 'image of the input-fetching init container (needs python3); unset = the evaluation image'),
   },
+  /** How `god trainer start` runs jobs (its --executor flag overrides kind); docs/trainer.md. Limits per GPU: trainer.* rules. */
+  trainerExecutor: {
+    kind: choice(['local', 'docker', 'kubernetes'], 'local', 'tournament.md §5; docs/trainer.md', 'local = the repo\'s Node entry under OS isolation (devnet); docker = the miner\'s Dockerfile on this host; kubernetes = a Job per training run on a cluster'),
+    namespace: text('default', 'docs/trainer.md (Kubernetes executor)', 'Kubernetes namespace of training Jobs'),
+    kubeconfig: optionalText('docs/trainer.md (Kubernetes executor)', 'kubeconfig file; unset = KUBECONFIG, ~/.kube/config or the in-cluster service account'),
+    k8sTextImage: optionalText('tournament.md §5.4 (standalone-text-trainer.dockerfile); docs/trainer.md', 'pre-built image text training Jobs run (the miner\'s repo is mounted into it); unset = text jobs fail to start'),
+    k8sImageImage: optionalText('tournament.md §5.4 (standalone-image-trainer.dockerfile); docs/trainer.md', 'pre-built image image training Jobs run; unset = image jobs fail to start'),
+    k8sTextEntrypoint: text('/workspace/scripts/run_text_trainer.sh', 'tournament.md §5.4 (the Dockerfile\'s ENTRYPOINT)', 'command of text training Jobs; the contract\'s arguments follow it'),
+    k8sImageEntrypoint: text('/workspace/scripts/run_image_trainer.sh', 'tournament.md §5.4 (the Dockerfile\'s ENTRYPOINT)', 'command of image training Jobs; the contract\'s arguments follow it'),
+    k8sRepoMounts: structured(
+      [
+        { from: 'core', to: '/workspace/core' },
+        { from: 'miner', to: '/workspace/miner' },
+        { from: 'trainer', to: '/workspace/trainer' },
+        { from: 'scripts', to: '/workspace/scripts' },
+      ] as readonly { readonly from: string; readonly to: string }[],
+      z.array(z.strictObject({ from: z.string().min(1), to: z.string().startsWith('/') })).readonly() as z.ZodType<readonly { readonly from: string; readonly to: string }[]>,
+      'a JSON list of {"from": "<path in the repo>", "to": "<absolute path in the container>"}',
+      'tournament.md §5.4 (the Dockerfiles\' COPY lines); docs/trainer.md',
+      'parts of the miner\'s cloned repo mounted read-only into training pods, where its Dockerfile would copy them',
+    ),
+    k8sDataClaim: optionalText('docs/trainer.md (Kubernetes executor)', 'PersistentVolumeClaim holding the trainer\'s data directory (job repos, inputs, outputs); required for kubernetes'),
+    k8sDataMountPath: optionalText('docs/trainer.md (Kubernetes executor)', 'where the trainer itself mounts that claim; unset = the trainer\'s data directory is the claim\'s root'),
+    k8sRunAsUser: count(1000, 'docs/trainer.md (Kubernetes executor)', 'uid and gid of training pods (run the trainer as the same uid); 0 = root'),
+    k8sStartupGraceSeconds: seconds(1800, 'docs/trainer.md (Kubernetes executor)', 'longest a training pod may take to schedule and pull its image; also added to activeDeadlineSeconds'),
+    k8sTtlSeconds: count(3600, 'docs/trainer.md (Kubernetes executor)', 'ttlSecondsAfterFinished of training Jobs (they are also deleted as soon as they end)'),
+    k8sPollSeconds: seconds(10, 'docs/trainer.md (Kubernetes executor)', 'how often a training Job is polled (and its output folder size-checked)'),
+    k8sImagePullPolicy: choice(['IfNotPresent', 'Always', 'Never'], 'IfNotPresent', 'docs/trainer.md (Kubernetes executor)', 'imagePullPolicy of training pods'),
+    k8sNodeSelector: structured(
+      {} as Readonly<Record<string, string>>,
+      z.record(z.string(), z.string()) as z.ZodType<Readonly<Record<string, string>>>,
+      'a JSON object of node labels',
+      'docs/trainer.md (Kubernetes executor)',
+      'nodeSelector of training pods, e.g. {"nvidia.com/gpu.product": "NVIDIA-H100-80GB-HBM3"}',
+    ),
+  },
 } as const;
 
 export const defaultSettings = valuesOfGroups(settingDefs);

@@ -14,6 +14,7 @@ import { join, relative } from 'node:path';
 import type { ScaledClock } from '../clock/index.ts';
 import type { Config } from '../config/schema.ts';
 import type { TournamentType } from '../core/enums.ts';
+import { tournamentRules } from '../core/rules/tournament.ts';
 import type { Db } from '../db/types.ts';
 import { inProcessChain, type DevnetChainService } from '../chain/devnet/index.ts';
 import { Sr25519Keypair } from '../keys/keypair.ts';
@@ -21,7 +22,7 @@ import type { Logger } from '../log/index.ts';
 import { createMinerServer } from '../miner/server.ts';
 import { ensureBaseModel } from '../ml/zoo.ts';
 import type { StorageServer } from '../storage/open.ts';
-import { HttpTrainerClient, lifecycleRules, registerTrainer, signedRepoSource, tournamentContext, TournamentService, tournamentWeightsSource, validatorTaskFactory, type TournamentContext } from '../tournament/index.ts';
+import { HttpTrainerClient, registerTrainer, signedRepoSource, tournamentContext, TournamentService, tournamentWeightsSource, validatorTaskFactory, type TournamentContext } from '../tournament/index.ts';
 import { startTrainer, type RunningTrainer } from '../trainer/app.ts';
 import { newTrainerToken } from '../trainer/auth.ts';
 import { parseGpuList } from '../trainer/gpus.ts';
@@ -244,7 +245,8 @@ export async function prepareDevnetTournaments(p: PrepareInput): Promise<DevnetT
           random: mathRandom,
           netuid: p.netuid,
           worker: `devnet-tournament:${process.pid}`,
-          rules: lifecycleRules({
+          rules: {
+            ...tournamentRules,
             loopIntervalSeconds: (o.loopSeconds ?? 1) * factor,
             defaultParticipantRepo: champion.path,
             defaultParticipantCommit: champion.commit,
@@ -254,7 +256,7 @@ export async function prepareDevnetTournaments(p: PrepareInput): Promise<DevnetT
             // A GPU the trainer still reports busy right after a job ended is held for a task hour by default: on
             // the devnet's scale that stalls a round for nothing; two loop passes are enough.
             trainerBusyHoldSeconds: 2 * (o.loopSeconds ?? 1) * factor,
-          }),
+          },
           scoring,
           // GRPO needs the sandbox and a reward the tiny base model can move (docs/devnet.md): instruct and DPO only.
           mix: { instructTaskProbability: p.config.synth.instructTaskProbability, dpoTaskProbability: p.config.synth.dpoTaskProbability, grpoTaskProbability: 0 },

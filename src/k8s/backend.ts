@@ -28,7 +28,7 @@ export function loadKubeConfig(path: string | null): KubeConfig {
   return kc;
 }
 
-function apiMessage(err: unknown): string {
+export function apiMessage(err: unknown): string {
   if (err instanceof ApiException) {
     const body = err.body as { message?: unknown } | string | undefined;
     const text = typeof body === 'string' ? (() => { try { return (JSON.parse(body) as { message?: string }).message ?? body; } catch { return body; } })() : typeof body?.message === 'string' ? body.message : '';

@@ -50,3 +50,16 @@ export class BudgetExceededError extends Error {
 export function isBudgetExceeded(err: unknown): err is BudgetExceededError {
   return err instanceof BudgetExceededError;
 }
+
+/**
+ * The client cannot answer this kind of prompt at all (the built-in template engine asked a free-form question):
+ * retrying the same kind of prompt is pointless, so callers stop at the first one.
+ */
+export class LlmUnsupportedError extends Error {
+  override readonly name = 'LlmUnsupportedError';
+}
+
+/** An LLM failure that no retry or next prompt can cure: a spent budget, or a client that cannot answer at all. */
+export function isHopelessLlmError(err: unknown): boolean {
+  return err instanceof BudgetExceededError || err instanceof LlmUnsupportedError;
+}

@@ -14,7 +14,7 @@ import { OpenAiChatClient } from './openai.ts';
 import { StyleImageGenerator } from './style-synth.ts';
 
 export { Budget } from './budget.ts';
-export { BudgetExceededError, RemoteCallError, isBudgetExceeded } from './errors.ts';
+export { BudgetExceededError, LlmUnsupportedError, RemoteCallError, isBudgetExceeded, isHopelessLlmError } from './errors.ts';
 export { OpenAiChatClient } from './openai.ts';
 export { OpenAiImageClient } from './images.ts';
 export { StyleImageGenerator } from './style-synth.ts';

@@ -11,9 +11,10 @@ import type { z } from 'zod';
 import { systemClock } from '../clock/index.ts';
 import type { Clock } from '../clock/index.ts';
 import { safeParseWire } from '../core/parse.ts';
+import { protocolRules } from '../core/rules/protocol.ts';
+import { validatorRules } from '../core/rules/validator.ts';
 import type { Sr25519Keypair } from '../keys/keypair.ts';
 import { clockNowNs } from './nonce.ts';
-import { FIBER_2_4_0_RULES } from './protocol-rules.ts';
 import { pythonJsonDumps } from './python-json.ts';
 import { signRequest } from './signing.ts';
 
@@ -76,9 +77,9 @@ export class SignedClient {
   constructor(options: SignedClientOptions) {
     this.keypair = options.keypair;
     this.clock = options.clock ?? systemClock;
-    this.offerTimeoutMs = options.offerTimeoutMs ?? FIBER_2_4_0_RULES.offerTimeoutMs;
-    this.defaultTimeoutMs = options.defaultTimeoutMs ?? FIBER_2_4_0_RULES.defaultTimeoutMs;
-    this.maxResponseBytes = options.maxResponseBytes ?? FIBER_2_4_0_RULES.maxResponseBodyBytes;
+    this.offerTimeoutMs = options.offerTimeoutMs ?? validatorRules.offerTimeoutSeconds * 1000;
+    this.defaultTimeoutMs = options.defaultTimeoutMs ?? protocolRules.callTimeoutSeconds * 1000;
+    this.maxResponseBytes = options.maxResponseBytes ?? protocolRules.maxResponseBodyBytes;
     this.bodyEncoding = options.bodyEncoding ?? 'python';
     this.agent = options.agent;
   }

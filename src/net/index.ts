@@ -1,9 +1,8 @@
 /** Validator↔miner authentication compatible with fiber 2.4.0: signing, verification, nonces, the signed client. */
-export { FIBER_2_4_0_RULES, HEADERS, DETAIL } from './protocol-rules.ts';
-export type { ProtocolRules } from './protocol-rules.ts';
+export { HEADERS, DETAIL } from './wire-constants.ts';
 export { buildSigningMessage, sha256Hex, signRequest, signatureToHex } from './signing.ts';
 export type { SignRequestInput, SignedHeaders } from './signing.ts';
-export { clockNowNs, generateNonce, judgeNonceTime, parseNonceTimestamp } from './nonce.ts';
+export { clockNowNs, generateNonce, judgeNonceTime, parseNonceTimestamp, secondsToNs } from './nonce.ts';
 export { NonceStore } from './nonce-store.ts';
 export type { ConsumeResult, NonceStoreOptions } from './nonce-store.ts';
 export { verifyRequest } from './verify.ts';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../clock/index.ts';
-import { clockNowNs, generateNonce, judgeNonceTime, parseNonceTimestamp } from './nonce.ts';
+import { clockNowNs, generateNonce, judgeNonceTime, parseNonceTimestamp, secondsToNs } from './nonce.ts';
 import { NonceStore } from './nonce-store.ts';
 
 const S = 1_000_000_000n;
@@ -29,6 +29,13 @@ describe('nonces', () => {
     expect(judgeNonceTime(now - W - 1n, now)).toBe('too_old');
     expect(judgeNonceTime(now + W, now)).toBe('ok');
     expect(judgeNonceTime(now + W + 1n, now)).toBe('too_new');
+  });
+
+  it('take the window and store size from the protocol rules, in nanoseconds as fiber counts', () => {
+    expect(new NonceStore().windowNs).toBe(W);
+    expect(new NonceStore().maxEntries).toBe(100_000);
+    expect(secondsToNs(0.25)).toBe(S / 4n);
+    expect(new NonceStore({ windowNs: secondsToNs(2) }).windowNs).toBe(2n * S);
   });
 
   it('take their time from the injectable clock', () => {

@@ -6,7 +6,8 @@
  * refuses it anyway, so forgetting it cannot reopen a replay. When the store is full of live nonces it refuses
  * new ones instead of evicting, because evicting a live nonce would make its request replayable.
  */
-import { FIBER_2_4_0_RULES } from './protocol-rules.ts';
+import { protocolRules } from '../core/rules/protocol.ts';
+import { secondsToNs } from './nonce.ts';
 
 export type ConsumeResult = 'ok' | 'replay' | 'full';
 
@@ -28,8 +29,8 @@ export class NonceStore {
   private readonly heap: Entry[] = [];
 
   constructor(options: NonceStoreOptions = {}) {
-    this.maxEntries = options.maxEntries ?? FIBER_2_4_0_RULES.maxNonceEntries;
-    this.windowNs = options.windowNs ?? FIBER_2_4_0_RULES.nonceWindowNs;
+    this.maxEntries = options.maxEntries ?? protocolRules.maxNonceEntries;
+    this.windowNs = options.windowNs ?? secondsToNs(protocolRules.nonceWindowSeconds);
     if (!Number.isInteger(this.maxEntries) || this.maxEntries < 1) throw new Error('maxEntries must be a positive integer');
   }
 

@@ -4,7 +4,7 @@
  */
 import { randomInt } from 'node:crypto';
 import type { Clock } from '../clock/index.ts';
-import { FIBER_2_4_0_RULES } from './protocol-rules.ts';
+import { protocolRules } from '../core/rules/protocol.ts';
 
 const ALPHABET = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
 
@@ -13,7 +13,15 @@ export function clockNowNs(clock: Pick<Clock, 'now'>): bigint {
   return BigInt(Math.round(clock.now() * 1000)) * 1000n;
 }
 
-export function generateNonce(nowNs: bigint, suffixLength = FIBER_2_4_0_RULES.nonceSuffixLength): string {
+/** A duration in seconds as nanoseconds, the unit fiber's nonce arithmetic works in. */
+export function secondsToNs(seconds: number): bigint {
+  return BigInt(Math.round(seconds * 1e9));
+}
+
+const NONCE_WINDOW_NS = secondsToNs(protocolRules.nonceWindowSeconds);
+const MAX_NONCE_TIMESTAMP_NS = BigInt(protocolRules.nonceMaxTimestampNs);
+
+export function generateNonce(nowNs: bigint, suffixLength = protocolRules.nonceRandomLength): string {
   let suffix = '';
   for (let i = 0; i < suffixLength; i++) suffix += ALPHABET[randomInt(ALPHABET.length)];
   return `${nowNs}_${suffix}`;
@@ -23,7 +31,7 @@ export function generateNonce(nowNs: bigint, suffixLength = FIBER_2_4_0_RULES.no
  * The nonce's timestamp, or null when fiber would reject it as malformed. Python's `int()` also takes a sign or
  * surrounding spaces; fiber's own validators never send those, so we accept plain decimal digits only.
  */
-export function parseNonceTimestamp(nonce: string, max = FIBER_2_4_0_RULES.maxNonceTimestampNs): bigint | null {
+export function parseNonceTimestamp(nonce: string, max = MAX_NONCE_TIMESTAMP_NS): bigint | null {
   const head = nonce.split('_', 1)[0] ?? '';
   // 21 digits already exceed 10**20; the length cap keeps BigInt() away from megabyte-long headers.
   if (head.length === 0 || head.length > 21 || !/^[0-9]+$/.test(head)) return null;
@@ -34,7 +42,7 @@ export function parseNonceTimestamp(nonce: string, max = FIBER_2_4_0_RULES.maxNo
 export type NonceTimeVerdict = 'ok' | 'too_old' | 'too_new';
 
 /** fiber's window: strictly more than `window` away in either direction is refused; exactly `window` passes. */
-export function judgeNonceTime(timestampNs: bigint, nowNs: bigint, windowNs = FIBER_2_4_0_RULES.nonceWindowNs): NonceTimeVerdict {
+export function judgeNonceTime(timestampNs: bigint, nowNs: bigint, windowNs = NONCE_WINDOW_NS): NonceTimeVerdict {
   if (nowNs - timestampNs > windowNs) return 'too_old';
   if (timestampNs - nowNs > windowNs) return 'too_new';
   return 'ok';

@@ -10,7 +10,7 @@
 import { createHash } from 'node:crypto';
 import type { Sr25519Keypair } from '../keys/keypair.ts';
 import { generateNonce } from './nonce.ts';
-import { HEADERS } from './protocol-rules.ts';
+import { HEADERS } from './wire-constants.ts';
 
 export function sha256Hex(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex');

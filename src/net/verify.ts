@@ -14,12 +14,13 @@
  * here only authenticated requests from permitted validators consume memory. A request refused at any step
  * was never executed, so not recording its nonce opens no replay.
  */
+import { protocolRules } from '../core/rules/protocol.ts';
 import { publicKeyFromAddress } from '../keys/keypair.ts';
 import { verifySr25519 } from '../keys/signature.ts';
 import type { Sr25519Impl } from '../keys/signature.ts';
 import { judgeNonceTime, parseNonceTimestamp } from './nonce.ts';
 import type { NonceStore } from './nonce-store.ts';
-import { DETAIL, FIBER_2_4_0_RULES, HEADERS } from './protocol-rules.ts';
+import { DETAIL, HEADERS } from './wire-constants.ts';
 import { pyFloatRepr } from './python-json.ts';
 import { buildSigningMessage, sha256Hex } from './signing.ts';
 
@@ -136,7 +137,7 @@ export async function verifyRequest(input: VerifyInput, ctx: VerifyContext): Pro
   const nonce = values[HEADERS.nonce] as string;
 
   const body = input.rawBody ?? new Uint8Array();
-  const maxBodyBytes = ctx.maxBodyBytes ?? FIBER_2_4_0_RULES.maxRequestBodyBytes;
+  const maxBodyBytes = ctx.maxBodyBytes ?? protocolRules.maxRequestBodyBytes;
   if (body.length > maxBodyBytes) return reject(413, 'body_too_large', DETAIL.bodyTooLarge);
 
   const nowNs = ctx.nowNs();
@@ -166,7 +167,7 @@ export async function verifyRequest(input: VerifyInput, ctx: VerifyContext): Pro
     return reject(503, 'stake_lookup_failed', 'Metagraph unavailable, try again later');
   }
   if (!lookup.found) return reject(403, 'unknown_validator', DETAIL.hotkeyNotFound);
-  const minStake = ctx.minStake ?? FIBER_2_4_0_RULES.minStake;
+  const minStake = ctx.minStake ?? protocolRules.minStakeThreshold;
   // fiber compares a float and prints it with Python's repr (e.g. "Insufficient stake of 12.0 ").
   if (!(lookup.stake >= minStake)) return reject(403, 'low_stake', DETAIL.insufficientStake(pyFloatRepr(lookup.stake)));
 

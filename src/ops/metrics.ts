@@ -25,10 +25,13 @@ export interface GodMetrics {
   readonly offers: Counter<'task_type' | 'outcome'>;
   /** Evaluation runs by task type and outcome (`ok`, `failed`, `timeout`). */
   readonly evaluationSeconds: Histogram<'task_type' | 'outcome'>;
-  /** Python sandbox calls (reward functions) by kind (`validate`, `reward`) and outcome. */
+  /**
+   * Python sandbox calls by kind (`validate`, `score`, `restricted`) and outcome (`ok`, `error`, `timeout`); fed by
+   * the pool's `onCall` hook through `sandboxCallObserver`.
+   */
   readonly sandboxCalls: Counter<'kind' | 'outcome'>;
-  readonly sandboxSeconds: Histogram<'kind'>;
-  /** Trainer jobs by state (`queued`, `running`) and finished jobs by outcome. */
+  readonly sandboxSeconds: Histogram<'kind' | 'outcome'>;
+  /** Trainer jobs by state (`training`, `success`, `failure`) and finished jobs by outcome (`success`, `failure`, `timeout`, `cancelled`). */
   readonly trainerJobs: Gauge<'state'>;
   readonly trainerJobsFinished: Counter<'outcome'>;
   /** Weight settings by outcome (`set`, `rate_limited`, `failed`, `nothing_to_set`, `fallback`). */
@@ -69,7 +72,7 @@ export function createMetrics(role: Role, options: MetricsOptions = {}): GodMetr
       registers,
     }),
     sandboxCalls: new Counter({ name: 'god_sandbox_calls_total', help: 'Python sandbox calls, by kind and outcome', labelNames: ['kind', 'outcome'], registers }),
-    sandboxSeconds: new Histogram({ name: 'god_sandbox_call_duration_seconds', help: 'Python sandbox call durations, by kind', labelNames: ['kind'], buckets: SANDBOX_BUCKETS, registers }),
+    sandboxSeconds: new Histogram({ name: 'god_sandbox_call_duration_seconds', help: 'Python sandbox call durations, by kind and outcome', labelNames: ['kind', 'outcome'], buckets: SANDBOX_BUCKETS, registers }),
     trainerJobs: new Gauge({ name: 'god_trainer_jobs', help: 'Trainer jobs by state', labelNames: ['state'], registers }),
     trainerJobsFinished: new Counter({ name: 'god_trainer_jobs_finished_total', help: 'Finished trainer jobs, by outcome', labelNames: ['outcome'], registers }),
     weightSets: new Counter({ name: 'god_weight_sets_total', help: 'Weight-setting attempts, by outcome', labelNames: ['outcome'], registers }),
@@ -81,5 +84,13 @@ export function createMetrics(role: Role, options: MetricsOptions = {}): GodMetr
       for (const status of knownStatuses) tasks.set({ status }, counts[status] ?? 0);
     },
     text: () => registry.metrics(),
+  };
+}
+
+/** The sandbox pool's `onCall` hook (src/sandbox `SandboxPoolOptions.onCall`) feeding `god_sandbox_*`. */
+export function sandboxCallObserver(metrics: Pick<GodMetrics, 'sandboxCalls' | 'sandboxSeconds'>): (call: { kind: string; outcome: string; seconds: number }) => void {
+  return ({ kind, outcome, seconds }) => {
+    metrics.sandboxCalls.inc({ kind, outcome });
+    metrics.sandboxSeconds.observe({ kind, outcome }, seconds);
   };
 }

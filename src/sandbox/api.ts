@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { floatSchema } from '../core/models/common.ts';
 import type { CallOutcome } from './process.ts';
-import type { SandboxPool } from './pool.ts';
+import { isHarnessTimeout, transportVerdict, type SandboxCallVerdict, type SandboxPool } from './pool.ts';
 import {
   describeIssues,
   restrictedBodySchema,
@@ -33,10 +33,25 @@ function parseBody<T>(schema: z.ZodType<T>, outcome: CallOutcome): { ok: true; v
   return { ok: true, value: parsed.data };
 }
 
+/** The verdict of a call whose body says whether the sandboxed code failed (`failure` reads that from the body). */
+function judgeBy<T>(schema: z.ZodType<T>, failure: (body: T) => string | null): (outcome: CallOutcome) => SandboxCallVerdict {
+  return (outcome) => {
+    if (outcome.kind !== 'ok') return transportVerdict(outcome);
+    const parsed = schema.safeParse(outcome.body);
+    if (!parsed.success) return 'error';
+    const error = failure(parsed.data);
+    return error === null ? 'ok' : isHarnessTimeout(error) ? 'timeout' : 'error';
+  };
+}
+
+const judgeRestricted = judgeBy(restrictedBodySchema, (b) => b.error);
+const judgeValidate = judgeBy(validateBodySchema, (b) => (b.valid ? null : (b.error ?? 'invalid')));
+const judgeScore = judgeBy(scoreBodySchema, (b) => b.results.find((r) => r.error !== null)?.error ?? null);
+
 export async function restrictedExecution(pool: SandboxPool, code: string, inputData = '', options: RestrictedOptions = {}): Promise<RestrictedResult> {
   z.string().parse(code);
   const timeout = options.timeoutSeconds ?? pool.rules.callTimeoutSeconds;
-  const outcome = await pool.call({ op: 'restricted', code, input: String(inputData), timeout_s: timeout }, timeout + CALL_MARGIN_S);
+  const outcome = await pool.call({ op: 'restricted', code, input: String(inputData), timeout_s: timeout }, timeout + CALL_MARGIN_S, judgeRestricted);
   const body = parseBody(restrictedBodySchema, outcome);
   return body.ok ? body.value : { output: '', error: body.error };
 }
@@ -63,7 +78,7 @@ export interface RewardValidation {
 export async function validateRewardFunction(pool: SandboxPool, code: string, sampleRows: readonly SampleRow[] = []): Promise<RewardValidation> {
   z.string().parse(code);
   const rows = z.array(sampleRowSchema).parse(sampleRows);
-  const outcome = await pool.call({ op: 'validate', code, sample_rows: rows }, pool.rules.validationTimeoutSeconds);
+  const outcome = await pool.call({ op: 'validate', code, sample_rows: rows }, pool.rules.validationTimeoutSeconds, judgeValidate);
   const body = parseBody(validateBodySchema, outcome);
   if (!body.ok) return { valid: false, error: body.error, name: null, supportsExtraData: false, scores: [] };
   const { valid, error, name, supports_extra_data, scores } = body.value;
@@ -113,7 +128,7 @@ export async function scoreCompletions(
   if (!parsed.success) throw new TypeError(`scoreCompletions: ${describeIssues(parsed.error)}`);
   const args = parsed.data;
   const timeout = options.timeoutSeconds ?? pool.rules.scoreTimeoutSeconds;
-  const outcome = await pool.call({ op: 'score', functions: args.functions, completions: args.completions, extra_data: args.extraData ?? null }, timeout);
+  const outcome = await pool.call({ op: 'score', functions: args.functions, completions: args.completions, extra_data: args.extraData ?? null }, timeout, judgeScore);
   const body = parseBody(scoreBodySchema, outcome);
   if (!body.ok) {
     return { perFunction: args.functions.map(() => ({ rewards: null, error: body.error })), totals: null, error: body.error };

@@ -16,7 +16,7 @@ import { SandboxPool, type PoolStats, type SandboxPoolOptions } from './pool.ts'
 import type { IsolationReport } from './isolation.ts';
 
 export * from './api.ts';
-export { SandboxPool, type PoolStats, type SandboxPoolOptions } from './pool.ts';
+export { SandboxPool, type PoolStats, type SandboxCallReport, type SandboxCallVerdict, type SandboxPoolOptions } from './pool.ts';
 export { detectIsolation, type IsolationReport } from './isolation.ts';
 export { libraryFunction, libraryFunctions, libraryNames, docstringOf, functionNameOf, type LibraryFunction } from './library.ts';
 

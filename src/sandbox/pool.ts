@@ -25,6 +25,34 @@ export interface SandboxPoolOptions {
   keepJsModules?: boolean;
   /** Interval of the interpreter's deadline tick in ms. */
   tickMs?: number;
+  /** Told about every call once it ends (`/metrics`); an observer that throws is ignored. */
+  onCall?: (call: SandboxCallReport) => void;
+}
+
+/**
+ * How one call ended, for metrics: `ok` when the sandboxed code ran to a result, `timeout` when a deadline passed
+ * (the harness's, or the kill behind it), `error` when the code or the sandbox failed.
+ */
+export type SandboxCallVerdict = 'ok' | 'error' | 'timeout';
+
+export interface SandboxCallReport {
+  kind: SandboxRequest['op'];
+  outcome: SandboxCallVerdict;
+  seconds: number;
+}
+
+/** The harness's own deadline messages (harness.py `_Deadline`); user exceptions always carry a type-name prefix. */
+const HARNESS_TIMEOUT = /^(call|execution) timed out after /;
+
+export function isHarnessTimeout(message: string | null | undefined): boolean {
+  return message != null && HARNESS_TIMEOUT.test(message);
+}
+
+/** The verdict from the transport alone: what the harness answered, or why the process died. */
+export function transportVerdict(outcome: CallOutcome): SandboxCallVerdict {
+  if (outcome.kind === 'ok') return 'ok';
+  if (outcome.kind === 'killed') return outcome.reason === 'deadline' ? 'timeout' : 'error';
+  return isHarnessTimeout(outcome.error) ? 'timeout' : 'error';
 }
 
 export interface PoolStats {
@@ -116,17 +144,34 @@ export class SandboxPool {
 
   /**
    * Runs one request on some warm process. `softDeadlineS` is the harness's own deadline (an ordinary error when it
-   * passes); the process is killed `KILL_GRACE_MS` later if the call still has not answered.
+   * passes); the process is killed `KILL_GRACE_MS` later if the call still has not answered. `judge` turns the
+   * outcome into the verdict `onCall` hears (callers that read the body know when the code itself failed).
    */
-  async call(request: SandboxRequest, softDeadlineS: number): Promise<CallOutcome> {
-    const process = await this.acquire();
-    this.counters.calls += 1;
+  async call(request: SandboxRequest, softDeadlineS: number, judge: (outcome: CallOutcome) => SandboxCallVerdict = transportVerdict): Promise<CallOutcome> {
+    const started = performance.now();
+    // A call that never reached a process (pool closed, no process could start) is an error too.
+    let verdict: SandboxCallVerdict = 'error';
     try {
-      const outcome = await process.call(request, softDeadlineS, softDeadlineS * 1000 + KILL_GRACE_MS);
-      if (outcome.kind === 'killed') this.counters.killed += 1;
-      return outcome;
+      const process = await this.acquire();
+      this.counters.calls += 1;
+      try {
+        const outcome = await process.call(request, softDeadlineS, softDeadlineS * 1000 + KILL_GRACE_MS);
+        if (outcome.kind === 'killed') this.counters.killed += 1;
+        verdict = judge(outcome);
+        return outcome;
+      } finally {
+        this.release(process);
+      }
     } finally {
-      this.release(process);
+      this.report({ kind: request.op, outcome: verdict, seconds: (performance.now() - started) / 1000 });
+    }
+  }
+
+  private report(call: SandboxCallReport): void {
+    try {
+      this.options.onCall?.(call);
+    } catch {
+      // Metrics must never fail a call.
     }
   }
 

@@ -5,6 +5,7 @@
  */
 import type { TournamentType } from '../core/enums.ts';
 import { scoringRulesRef2025_08, type ScoringRules } from '../core/rules/scoring.ts';
+import { tournamentRules, type TournamentRules } from '../core/rules/tournament.ts';
 import { getGroups, getPairs, getParticipants, getTournament, listTournaments, type ParticipantRow, type TournamentRow } from '../db/queries/tournament-lifecycle.ts';
 import type { Db } from '../db/types.ts';
 import type { Clock } from '../clock/index.ts';
@@ -13,7 +14,6 @@ import type { Random } from '../validator/rng.ts';
 import { tournamentContext } from './context.ts';
 import { schedulingPass } from './lifecycle.ts';
 import { roundResults, type TaskResult } from './results.ts';
-import { defaultLifecycleRules, type TournamentLifecycleRules } from './rules.ts';
 
 const ALL_STATUSES = ['pending', 'active', 'completed', 'cancelled'] as const;
 
@@ -77,7 +77,7 @@ export interface ScheduleNowOptions {
   clock: Clock;
   random: Random;
   netuid: number;
-  rules?: TournamentLifecycleRules;
+  rules?: TournamentRules;
   scoring?: ScoringRules;
   log?: Logger;
 }
@@ -96,7 +96,7 @@ export async function scheduleTournamentNow(db: Db, type: TournamentType, o: Sch
     log: o.log ?? silentLogger(),
     random: o.random,
     netuid: o.netuid,
-    rules: { ...(o.rules ?? defaultLifecycleRules), intervalHours: 0 },
+    rules: { ...(o.rules ?? tournamentRules), intervalHours: 0 },
     scoring: o.scoring ?? scoringRulesRef2025_08,
     types: [type],
     repos: { get: unused },

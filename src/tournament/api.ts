@@ -9,6 +9,7 @@ import { z } from 'zod';
 import type { Clock } from '../clock/index.ts';
 import type { TournamentType } from '../core/enums.ts';
 import { scoringRulesRef2025_08, type ScoringRules } from '../core/rules/scoring.ts';
+import { tournamentRules, type TournamentRules } from '../core/rules/tournament.ts';
 import {
   completedTournaments,
   getParticipants,
@@ -39,7 +40,6 @@ import { tournamentContext } from './context.ts';
 import { registerTrainer, TrainerRegistrationError, trainingStats } from './orchestrator.ts';
 import type { TrainerApi } from './ports.ts';
 import { asTournamentResults, burnFacts, roundResults, syncPerformance } from './results.ts';
-import { defaultLifecycleRules, type TournamentLifecycleRules } from './rules.ts';
 import { gpuRequirement } from './structure.ts';
 import { isValidTrainerAddress } from './trainer-client.ts';
 
@@ -48,7 +48,7 @@ export interface TournamentApiOptions {
   netuid: number;
   clock: Clock;
   trainers: TrainerApi;
-  rules?: TournamentLifecycleRules;
+  rules?: TournamentRules;
   scoring?: ScoringRules;
   behaviour?: Behaviour;
   log?: Logger;
@@ -59,7 +59,7 @@ const TYPES: TournamentType[] = ['text', 'image'];
 const UNFINISHED = ['pending', 'preparing_data', 'looking_for_nodes', 'ready', 'training'];
 
 export function registerTournamentRoutes(server: GodServer, o: TournamentApiOptions): GodServer {
-  const rules = o.rules ?? defaultLifecycleRules;
+  const rules = o.rules ?? tournamentRules;
   const scoring = o.scoring ?? scoringRulesRef2025_08;
   const behaviour = o.behaviour ?? 'fixed';
   const log = o.log ?? silentLogger();
@@ -384,7 +384,7 @@ export function registerTournamentRoutes(server: GodServer, o: TournamentApiOpti
 }
 
 /** A minimal context for the admin routes that call orchestrator functions. */
-function tournamentContextFor(o: TournamentApiOptions, rules: TournamentLifecycleRules, scoring: ScoringRules, log: Logger) {
+function tournamentContextFor(o: TournamentApiOptions, rules: TournamentRules, scoring: ScoringRules, log: Logger) {
   const unused = () => {
     throw new Error('not available in the API process');
   };

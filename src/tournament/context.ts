@@ -8,13 +8,13 @@ import type { Clock } from '../clock/index.ts';
 import type { TournamentType } from '../core/enums.ts';
 import { scoringRulesRef2025_08, type ScoringRules } from '../core/rules/scoring.ts';
 import { synthRules } from '../core/rules/synth.ts';
+import { tournamentRules, type TournamentRules } from '../core/rules/tournament.ts';
 import type { Db } from '../db/types.ts';
 import type { Logger } from '../log/index.ts';
 import type { Behaviour } from '../scoring/tournament/index.ts';
 import type { RepoPolicy } from '../trainer/validate.ts';
 import type { Random } from '../validator/rng.ts';
 import type { RepoPublisher, TournamentTaskFactory, TrainerApi, TrainingRepoSource } from './ports.ts';
-import { defaultLifecycleRules, type TournamentLifecycleRules } from './rules.ts';
 import type { MixRules } from './structure.ts';
 
 export interface TournamentContext {
@@ -26,7 +26,7 @@ export interface TournamentContext {
   netuid: number;
   /** This process's identity in claimed_by columns. */
   worker: string;
-  rules: TournamentLifecycleRules;
+  rules: TournamentRules;
   /** Burn hotkey, defence thresholds, type weights (the scoring rule set). */
   scoring: ScoringRules;
   /** The synthetic task mix a knockout text task is drawn from. */
@@ -59,7 +59,7 @@ export type TournamentContextInput = Omit<TournamentContext, 'rules' | 'scoring'
 
 export function tournamentContext(input: TournamentContextInput): TournamentContext {
   return {
-    rules: defaultLifecycleRules,
+    rules: tournamentRules,
     scoring: scoringRulesRef2025_08,
     mix: defaultMix(),
     behaviour: 'fixed',

@@ -16,7 +16,6 @@ export { tournamentList, tournamentBracket, scheduleTournamentNow, type Bracket 
 export { signedRepoSource } from './repo-source.ts';
 export { validatorTaskFactory, staticTaskFactory, copyTaskToGeneral, hookedDb } from './task-factory.ts';
 export { GitPublisher, githubRepoCreator, type GitPublisherOptions } from './publish.ts';
-export { lifecycleRules, defaultLifecycleRules, tournamentExtraRules, type TournamentLifecycleRules } from './rules.ts';
 export * from './structure.ts';
 export type * from './ports.ts';
 export { TrainerUnreachable, TrainerHttpError } from './ports.ts';

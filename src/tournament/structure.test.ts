@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { tournamentRules as rules } from '../core/rules/tournament.ts';
 import { seededRandom } from '../validator/rng.ts';
-import { defaultLifecycleRules as rules, lifecycleRules } from './rules.ts';
 import {
   boostedStake,
   gpuNeed,
@@ -30,7 +30,7 @@ describe('entry', () => {
 
   it('keeps the top N by boosted stake, equal stakes in asking order', () => {
     const r = (hotkey: string, alphaStake: number, completedEntries = 0) => ({ hotkey, alphaStake, completedEntries, trainingRepo: 'x', commitHash: 'y' });
-    const out = selectEntrants([r('a', 100), r('b', 200), r('c', 100), r('d', 95, 2), r('e', 50)], lifecycleRules({ topNByStake: 4 }));
+    const out = selectEntrants([r('a', 100), r('b', 200), r('c', 100), r('d', 95, 2), r('e', 50)], { ...rules, topNByStake: 4 });
     // d: 95 × 1.10 = 104.5 beats a and c; a before c (asked first); e is cut.
     expect(out.map((x) => x.hotkey)).toEqual(['b', 'd', 'a', 'c']);
   });
@@ -138,7 +138,7 @@ describe('GPUs', () => {
   it('lets image trainings use an H100 when no A100 is free (D-tournament-lifecycle-7)', () => {
     const need = gpuNeed('A100', rules);
     expect(pickGpus([{ trainerIp: 't1', gpuId: 0, gpuType: 'H100' }], need)).toEqual({ trainerIp: 't1', gpuIds: [0] });
-    expect(pickGpus([{ trainerIp: 't1', gpuId: 0, gpuType: 'H100' }], gpuNeed('A100', lifecycleRules({ imageGpuTypes: ['A100'] })))).toBeNull();
+    expect(pickGpus([{ trainerIp: 't1', gpuId: 0, gpuType: 'H100' }], gpuNeed('A100', { ...rules, imageGpuTypes: ['A100'] }))).toBeNull();
   });
 
   it('picks the trainer left with the fewest free GPUs, lowest ids first', () => {

@@ -4,14 +4,14 @@
  * only read the database, call these, and write the result.
  */
 import type { GpuRequirement, GpuType, TaskType, TournamentType } from '../core/enums.ts';
+import type { TournamentRules } from '../core/rules/tournament.ts';
 import type { RoundLayout } from '../db/queries/tournament-lifecycle.ts';
 import { hex16, shuffled, weightedIndex, type Random } from '../validator/rng.ts';
-import type { TournamentLifecycleRules } from './rules.ts';
 
 // ---------------------------------------------------------------- entry (§3.3)
 
 /** `calculate_boosted_stake`: +5 % per completed tournament entered, at most +25 %. */
-export function boostedStake(alphaStake: number, completedEntries: number, rules: Pick<TournamentLifecycleRules, 'repeatBoostPercentPerEntry' | 'repeatBoostMaxPercent'>): number {
+export function boostedStake(alphaStake: number, completedEntries: number, rules: Pick<TournamentRules, 'repeatBoostPercentPerEntry' | 'repeatBoostMaxPercent'>): number {
   const boost = Math.min(completedEntries * rules.repeatBoostPercentPerEntry, rules.repeatBoostMaxPercent);
   return alphaStake * (1 + boost / 100);
 }
@@ -28,7 +28,7 @@ export interface Responder {
  * The entrants: responders by boosted stake, highest first, the top N kept. Equal boosted stakes keep the order
  * the responders were asked in (the original's stable sort over its node list).
  */
-export function selectEntrants(responders: readonly Responder[], rules: TournamentLifecycleRules): Responder[] {
+export function selectEntrants(responders: readonly Responder[], rules: TournamentRules): Responder[] {
   return responders
     .map((r, i) => ({ r, i, boosted: boostedStake(r.alphaStake, r.completedEntries, rules) }))
     .sort((a, b) => b.boosted - a.boosted || a.i - b.i)
@@ -43,7 +43,7 @@ export function selectEntrants(responders: readonly Responder[], rules: Tourname
  * champion placeholder added, or removed when it is already in); more play groups of about `expectedGroupSize`,
  * merged while groups would be smaller than `minGroupSize`.
  */
-export function organiseRound(entrants: readonly string[], random: Random, rules: TournamentLifecycleRules, burnHotkey: string): RoundLayout {
+export function organiseRound(entrants: readonly string[], random: Random, rules: TournamentRules, burnHotkey: string): RoundLayout {
   const players = shuffled(random, entrants);
   if (players.length <= rules.maxMinersForKnockout) {
     let hotkeys = [...players];
@@ -127,7 +127,7 @@ export function slotSpecs(
   container: 'group' | 'pair',
   isFinal: boolean,
   random: Random,
-  rules: TournamentLifecycleRules,
+  rules: TournamentRules,
   mix: MixRules,
 ): TaskSpec[] {
   const image = (n: number): TaskSpec[] => Array.from({ length: n }, () => ({ taskType: 'ImageTask', big: false }));
@@ -152,7 +152,7 @@ export function slotSpecs(
  * A replacement's size range (§3.7): image tasks any image model; text tasks 0.8–1.2× the failed task's model, or
  * the default 1–10 B range when that model was under 1 B (or its size is unknown).
  */
-export function replacementSpec(taskType: TaskType, paramsCount: number | null, rules: TournamentLifecycleRules): TaskSpec {
+export function replacementSpec(taskType: TaskType, paramsCount: number | null, rules: TournamentRules): TaskSpec {
   if (taskType === 'ImageTask') return { taskType, big: false };
   const b = (paramsCount ?? 0) / 1e9;
   if (b < 1) return { taskType, big: false, paramsRangeB: [rules.defaultModelMinParamsB, rules.defaultModelMaxParamsB] };
@@ -162,7 +162,7 @@ export function replacementSpec(taskType: TaskType, paramsCount: number | null, 
 // ---------------------------------------------------------------- GPUs (§3.6)
 
 /** `get_tournament_gpu_requirement`: image A100; text by effective size (DPO ×3, GRPO ×2) 4 / 12 / 40 B thresholds. */
-export function gpuRequirement(taskType: string, paramsCount: number | null, rules: TournamentLifecycleRules): GpuRequirement {
+export function gpuRequirement(taskType: string, paramsCount: number | null, rules: TournamentRules): GpuRequirement {
   if (taskType === 'ImageTask') return 'A100';
   let b = (paramsCount ?? 0) / 1e9;
   if (taskType === 'DpoTask') b *= rules.dpoParamsMultiplier;
@@ -174,7 +174,7 @@ export function gpuRequirement(taskType: string, paramsCount: number | null, rul
 }
 
 /** How many GPUs of which types a requirement books. */
-export function gpuNeed(req: GpuRequirement, rules: TournamentLifecycleRules): { count: number; types: readonly GpuType[] } {
+export function gpuNeed(req: GpuRequirement, rules: TournamentRules): { count: number; types: readonly GpuType[] } {
   if (req === 'A100') return { count: 1, types: rules.imageGpuTypes };
   return { count: Number(req.split('x')[0]), types: rules.textGpuTypes };
 }

@@ -5,6 +5,7 @@
  * state in the database, so a restarted validator picks every tournament up where it was.
  */
 import type { TournamentType } from '../core/enums.ts';
+import type { TournamentRules } from '../core/rules/tournament.ts';
 import type { RepoPolicy } from '../trainer/validate.ts';
 import type { ValidatorContext } from '../validator/context.ts';
 import type { TournamentWeightsSource } from '../validator/ports.ts';
@@ -12,7 +13,6 @@ import { DEFAULT_REPO_POLICY, errorText, tournamentContext, type TournamentConte
 import type { RepoPublisher, TrainerApi } from './ports.ts';
 import { GitPublisher, githubRepoCreator } from './publish.ts';
 import { signedRepoSource } from './repo-source.ts';
-import { lifecycleRules, type TournamentLifecycleRules } from './rules.ts';
 import { TournamentService, type TournamentServiceOptions } from './service.ts';
 import { validatorTaskFactory } from './task-factory.ts';
 import { registerConfiguredTrainers, scopedTrainerClient, type TrainerEntry } from './trainer-registry.ts';
@@ -23,8 +23,8 @@ export interface ValidatorTournamentsOptions {
   trainers: readonly TrainerEntry[];
   /** Token for trainers added at run time (`orchestrator.trainerToken`). */
   fallbackToken?: string | null;
-  /** Default: `config.tournament` plus the module's own rules (src/tournament/rules.ts). */
-  rules?: TournamentLifecycleRules;
+  /** Default: `config.tournament`. */
+  rules?: TournamentRules;
   /** Default: a git publisher to `tournament.winnerGithubOrg` when `services.githubToken` is set, else none. */
   publisher?: RepoPublisher | null;
   repoPolicy?: RepoPolicy;
@@ -43,7 +43,7 @@ export interface ValidatorTournaments {
   stop(): Promise<void>;
 }
 
-function defaultPublisher(v: ValidatorContext, rules: TournamentLifecycleRules, repoPolicy: RepoPolicy): RepoPublisher | null {
+function defaultPublisher(v: ValidatorContext, rules: TournamentRules, repoPolicy: RepoPolicy): RepoPublisher | null {
   const token = v.config.services.githubToken;
   if (!token) return null;
   const org = rules.winnerGithubOrg;
@@ -52,7 +52,7 @@ function defaultPublisher(v: ValidatorContext, rules: TournamentLifecycleRules, 
 
 /** The tournament context of a validator process, without starting anything. */
 export function validatorTournamentContext(v: ValidatorContext, o: ValidatorTournamentsOptions): TournamentContext {
-  const rules = o.rules ?? lifecycleRules({}, v.config.tournament);
+  const rules = o.rules ?? v.config.tournament;
   const repoPolicy = o.repoPolicy ?? DEFAULT_REPO_POLICY;
   return tournamentContext({
     db: v.db,

@@ -1,8 +1,8 @@
 /**
- * Wires a trainer from one options object: the executor (local or Docker), the history, the HTTP server and its
+ * Wires a trainer from one options object: the executor (local, Docker or Kubernetes), the history, the HTTP server and its
  * authentication. `god trainer` builds the options from flags and the config; tests build them directly.
  */
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { systemClock, type Clock } from '../clock/index.ts';
 import { trainerRules, type TrainerRules } from '../core/rules/trainer.ts';
@@ -16,6 +16,9 @@ import { trainerAuth } from './auth.ts';
 import { DockerEngine } from './docker/engine.ts';
 import { buildEngineBundle } from './engine/bundle.ts';
 import { DockerExecutor } from './docker/executor.ts';
+import { loadKubeConfig } from '../k8s/backend.ts';
+import { KubernetesExecutor } from './k8s/executor.ts';
+import { REFERENCE_REPO_MOUNTS } from './k8s/manifest.ts';
 import type { Executor } from './executor.ts';
 import type { GpuSpec } from './gpus.ts';
 import { LocalExecutor } from './local-executor.ts';
@@ -29,7 +32,7 @@ export const trainerOptionsSchema = z.object({
   host: z.string().default('127.0.0.1'),
   port: z.number().int().min(0).max(65535).default(8001),
   dataDir: z.string().min(1),
-  executor: z.enum(['local', 'docker']).default('local'),
+  executor: z.enum(['local', 'docker', 'kubernetes']).default('local'),
   auth: z.object({
     trainerHotkey: z.string().nullable().default(null),
     allowedValidators: z.array(z.string()).default([]),
@@ -97,6 +100,28 @@ export const trainerOptionsSchema = z.object({
       pollMs: z.number().int().min(10).default(5000),
     })
     .default({ socketPath: '/var/run/docker.sock', apiVersion: '1.43', buildTimeoutSeconds: 3600, buildNetwork: 'default', pidsLimit: 4096, user: null, readonlyRootfs: false, pollMs: 5000 }),
+  /** The Kubernetes executor (src/trainer/k8s/; the `trainerExecutor.*` settings). */
+  kubernetes: z
+    .object({
+      namespace: z.string().min(1).default('default'),
+      kubeconfig: z.string().nullable().default(null),
+      textImage: z.string().min(1).nullable().default(null),
+      imageImage: z.string().min(1).nullable().default(null),
+      textEntrypoint: z.string().min(1).default('/workspace/scripts/run_text_trainer.sh'),
+      imageEntrypoint: z.string().min(1).default('/workspace/scripts/run_image_trainer.sh'),
+      repoMounts: z.array(z.object({ from: z.string().min(1), to: z.string().startsWith('/') })).default(() => REFERENCE_REPO_MOUNTS.map((m) => ({ ...m }))),
+      /** Required for the kubernetes executor. */
+      dataClaim: z.string().min(1).nullable().default(null),
+      /** Where this process sees the claim's root; null = dataDir. */
+      dataMountPath: z.string().min(1).nullable().default(null),
+      runAsUser: z.number().int().min(0).default(1000),
+      startupGraceSeconds: z.number().min(0).default(1800),
+      ttlSecondsAfterFinished: z.number().int().min(0).default(3600),
+      pollMs: z.number().int().min(10).default(10_000),
+      imagePullPolicy: z.enum(['IfNotPresent', 'Always', 'Never']).default('IfNotPresent'),
+      nodeSelector: z.record(z.string(), z.string()).default({}),
+    })
+    .prefault({}),
 });
 export type TrainerOptions = z.output<typeof trainerOptionsSchema>;
 export type TrainerOptionsInput = z.input<typeof trainerOptionsSchema>;
@@ -132,6 +157,32 @@ export function buildExecutor(options: TrainerOptions, rules: TrainerRules): Exe
       outputMaxBytes: options.limits.outputMaxBytes,
       pollMs: options.docker.pollMs,
       maxLineChars: options.limits.maxLineChars,
+    });
+  }
+  if (options.executor === 'kubernetes') {
+    const k = options.kubernetes;
+    if (!k.dataClaim) throw new Error('trainer: the kubernetes executor needs the PersistentVolumeClaim holding the data directory (trainerExecutor.k8sDataClaim)');
+    return new KubernetesExecutor({
+      kubeConfig: loadKubeConfig(k.kubeconfig),
+      policy: {
+        namespace: k.namespace,
+        textImage: k.textImage,
+        imageImage: k.imageImage,
+        textEntrypoint: k.textEntrypoint,
+        imageEntrypoint: k.imageEntrypoint,
+        repoMounts: k.repoMounts,
+        dataClaim: k.dataClaim,
+        dataMountPath: resolve(k.dataMountPath ?? options.dataDir),
+        runAsUser: k.runAsUser,
+        rules,
+        startupGraceSeconds: k.startupGraceSeconds,
+        ttlSecondsAfterFinished: k.ttlSecondsAfterFinished,
+        imagePullPolicy: k.imagePullPolicy,
+        nodeSelector: k.nodeSelector,
+      },
+      pollMs: k.pollMs,
+      maxLineChars: options.limits.maxLineChars,
+      outputMaxBytes: options.limits.outputMaxBytes,
     });
   }
   const host = detectHostIsolation({ disable: options.local.disable as Layer[] });

@@ -12,7 +12,7 @@ import { HttpError } from '../http/errors.ts';
 import type { CustomAuth } from '../http/route.ts';
 import { clockNowNs } from '../net/nonce.ts';
 import type { NonceStore } from '../net/nonce-store.ts';
-import { HEADERS } from '../net/protocol-rules.ts';
+import { HEADERS } from '../net/wire-constants.ts';
 import { verifyRequest } from '../net/verify.ts';
 
 export interface TrainerAuthOptions {

@@ -1,6 +1,6 @@
 /**
- * What runs a prepared job: the Docker executor (production: the miner's Dockerfile, a container with no network)
- * or the local executor (devnet and tests: the repo's Node entry script under OS isolation). Both receive the same
+ * What runs a prepared job: the Docker executor (production: the miner's Dockerfile, a container with no network),
+ * the Kubernetes executor (a Job per training run on a cluster, src/trainer/k8s/) or the local executor (devnet and tests: the repo's Node entry script under OS isolation). Both receive the same
  * contract arguments and report the same outcomes; the job runner decides success, publishing and status.
  */
 import type { TaskType } from '../core/enums.ts';
@@ -58,7 +58,7 @@ export interface IsolationLine {
 }
 
 export interface Executor {
-  readonly kind: 'local' | 'docker';
+  readonly kind: 'local' | 'docker' | 'kubernetes';
   isolation(): IsolationLine[];
   run(job: PreparedJob, hooks: RunHooks): Promise<RunOutcome>;
   /** Kills and removes whatever a dead trainer left running for a job (after a restart). */

@@ -142,6 +142,7 @@ export function createTrainerServer(service: TrainerService, auth: CustomAuth<Tr
   const server = createServer({ ...(logger ? { logger } : {}), info: { title: 'god trainer' }, logRequests: false });
   server.routes(trainerRoutes(service, auth));
   const metrics = createMetrics('trainer');
+  service.onJobFinished((outcome) => metrics.trainerJobsFinished.inc({ outcome }));
   mountOperations(server, {
     metrics,
     beforeScrape: async () => {

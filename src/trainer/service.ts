@@ -82,9 +82,14 @@ export type StartResult =
   | { status: 200; body: TrainerStartResponse }
   | { status: 400 | 409; detail: string };
 
+/** How a finished job ended (`/metrics`): its status, with deadline kills and stops told apart from other failures. */
+export type JobOutcome = 'success' | 'failure' | 'timeout' | 'cancelled';
+
 interface Running {
   controller: AbortController;
   done: Promise<void>;
+  /** Why the trainer is stopping it: past its deadline plus the grace, or shutting down. */
+  stopAs?: 'timeout' | 'cancelled';
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -98,6 +103,7 @@ export class TrainerService {
   private readonly inputs: InputCache;
   private cleanupTimer: { cancel(): void } | null = null;
   private closed = false;
+  private readonly finishedListeners = new Set<(outcome: JobOutcome) => void>();
 
   private constructor(
     private readonly options: TrainerServiceOptions,
@@ -188,6 +194,15 @@ export class TrainerService {
     const counts = { training: 0, success: 0, failure: 0 };
     for (const j of this.store.all()) counts[j.status]++;
     return counts;
+  }
+
+  /**
+   * Calls `listener` with the outcome of every job that ends from now on (jobs a previous process left running,
+   * failed at open, are not reported); returns the unsubscribe.
+   */
+  onJobFinished(listener: (outcome: JobOutcome) => void): () => void {
+    this.finishedListeners.add(listener);
+    return () => this.finishedListeners.delete(listener);
   }
 
   /** Resolves when no job is running (tests, graceful shutdown). */
@@ -327,7 +342,7 @@ export class TrainerService {
       await this.finish(job, 'failure', `[ERROR] Download failed | LastError: ${message}`, { error: message, retryable: true });
       return;
     }
-    if (signal.aborted) return this.finish(job, 'failure', 'Stopped before training.', { error: 'stopped', retryable: true });
+    if (signal.aborted) return this.finish(job, 'failure', 'Stopped before training.', { error: 'stopped', retryable: true, outcome: this.stopOutcome(job) });
     await this.setPhase(job, 'building', 'Download completed successfully');
 
     const users = this.options.users;
@@ -372,7 +387,8 @@ export class TrainerService {
     const publishable = (outcome.kind === 'exited' && outcome.code === 0) || (outcome.kind === 'deadline' && this.options.deadlinePolicy === 'publish-partial');
     if (!publishable) {
       const [message, retryable] = describeFailure(outcome, signal.aborted);
-      await this.finish(job, 'failure', message, { error: message, retryable });
+      const ending = outcome.kind === 'deadline' ? 'timeout' : outcome.kind === 'exited' && signal.aborted ? this.stopOutcome(job) : 'failure';
+      await this.finish(job, 'failure', message, { error: message, retryable, outcome: ending });
       return;
     }
     this.appendLog(job, outcome.kind === 'deadline' ? 'Deadline reached; publishing the outputs written so far.' : 'Training completed successfully.');
@@ -393,7 +409,11 @@ export class TrainerService {
     }
   }
 
-  private async finish(job: JobRecord, status: 'success' | 'failure', message: string, extra: { error?: string; retryable?: boolean }): Promise<void> {
+  private stopOutcome(job: JobRecord): 'timeout' | 'cancelled' {
+    return this.running.get(job.job_id)?.stopAs ?? 'cancelled';
+  }
+
+  private async finish(job: JobRecord, status: 'success' | 'failure', message: string, extra: { error?: string; retryable?: boolean; outcome?: JobOutcome }): Promise<void> {
     // A job already ended (given up after the stop grace) keeps that end; its executor's late answer is dropped.
     if (job.status !== 'training') return;
     this.appendLog(job, message);
@@ -403,6 +423,15 @@ export class TrainerService {
     job.error = extra.error ?? null;
     job.retryable = extra.retryable ?? false;
     if (job.uid_slot !== null) this.usedSlots.delete(job.uid_slot);
+    // Listeners hear of the end as soon as the status says it (before the write below), so /metrics never lags
+    // what the status route already shows.
+    for (const listener of this.finishedListeners) {
+      try {
+        listener(extra.outcome ?? status);
+      } catch {
+        // A metrics listener must not fail the job's bookkeeping.
+      }
+    }
     await this.store.persist();
     this.options.logger.info({ task_id: job.request.training_data.task_id, hotkey: job.request.hotkey, status, error: job.error }, 'training job finished');
   }
@@ -437,7 +466,7 @@ export class TrainerService {
       const end = Date.parse(job.run_started_at) + job.request.training_data.hours_to_complete * this.options.limits.msPerHour + grace;
       if (now > end && !this.stopping.has(job.job_id)) {
         this.appendLog(job, 'Job exceeded its deadline plus grace; stopping it.');
-        void this.stopJob(job.job_id, 'Job did not stop after its deadline plus grace; recorded as failed, no longer waited for.');
+        void this.stopJob(job.job_id, 'Job did not stop after its deadline plus grace; recorded as failed, no longer waited for.', 'timeout');
       }
     }
     const cutoff = now - this.options.rules.cacheCleanupCutoffHours * 3_600_000;
@@ -451,9 +480,10 @@ export class TrainerService {
    * Aborts a running job and waits for its executor at most the stop grace; a job that has not returned by then is
    * recorded as a retryable failure and forgotten (its late result is ignored: `finish` only ends a job once).
    */
-  private stopJob(jobId: string, reason: string): Promise<void> {
+  private stopJob(jobId: string, reason: string, as: 'timeout' | 'cancelled'): Promise<void> {
     const running = this.running.get(jobId);
     if (!running) return Promise.resolve();
+    running.stopAs ??= as;
     let stop = this.stopping.get(jobId);
     if (!stop) {
       stop = this.stopWithin(jobId, running, reason).finally(() => this.stopping.delete(jobId));
@@ -475,7 +505,7 @@ export class TrainerService {
     const job = this.store.byJobId(jobId);
     if (job?.status === 'training') {
       this.options.logger.error({ job_id: jobId }, 'job did not stop within the grace; recorded as failed');
-      await this.finish(job, 'failure', reason, { error: reason, retryable: true });
+      await this.finish(job, 'failure', reason, { error: reason, retryable: true, outcome: running.stopAs ?? 'cancelled' });
     }
   }
 
@@ -483,7 +513,7 @@ export class TrainerService {
   async close(): Promise<void> {
     this.closed = true;
     this.cleanupTimer?.cancel();
-    await Promise.all([...this.running.keys()].map((id) => this.stopJob(id, 'Trainer shut down and the job did not stop within the grace; recorded as failed.')));
+    await Promise.all([...this.running.keys()].map((id) => this.stopJob(id, 'Trainer shut down and the job did not stop within the grace; recorded as failed.', 'cancelled')));
     await this.store.persist();
   }
 }

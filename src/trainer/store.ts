@@ -18,6 +18,7 @@ export type JobPhase = (typeof JOB_PHASES)[number];
 export const jobHandleSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('local'), cgroupDirs: z.array(z.string()), pid: z.number().int().nullable(), uid: z.number().int().nullable() }),
   z.object({ kind: z.literal('docker'), containerId: z.string().nullable(), imageTag: z.string().nullable() }),
+  z.object({ kind: z.literal('kubernetes'), namespace: z.string(), jobName: z.string() }),
 ]);
 export type JobHandle = z.infer<typeof jobHandleSchema>;
 

@@ -11,12 +11,13 @@
  * With `idleSeconds` it first measures its idle CPU rate, and with `create` it creates those tasks itself (the parent
  * cannot write to the PGlite directory while this process has it open).
  *
- * argv: <json: { home, dataDir, hourSeconds, t0, r0, chainUrl, storageUrl, netuid, cpu?, sandbox?, idleSeconds?, warmupSeconds?, databaseUrl?, create? }>
+ * argv: <json: { home, dataDir, hourSeconds, t0, r0, chainUrl, storageUrl, netuid, cpu?, sandbox?, gate?, weights?, remoteEval?, idleSeconds?, warmupSeconds?, databaseUrl?, create? }>
  */
 import pino from 'pino';
 import { httpChain } from '../../src/chain/devnet/index.ts';
 import { ScaledClock } from '../../src/clock/index.ts';
 import { openDb } from '../../src/db/index.ts';
+import type { Db, Queryable } from '../../src/db/types.ts';
 import type { TaskType } from '../../src/core/enums.ts';
 import { createDevnetTask, devnetConfig, VALIDATOR_URI } from '../../src/devnet/devnet.ts';
 import { DEVNET_GRPO_EVAL } from '../../src/devnet/grpo.ts';
@@ -38,7 +39,7 @@ import { setWeightsOnce } from '../../src/validator/weights/loop.ts';
 
 const raw = process.argv[2];
 if (!raw) throw new Error('usage: kill-child.ts JSON');
-const a = JSON.parse(raw) as { home: string; dataDir: string; hourSeconds: number; t0: number; r0: number; chainUrl: string; storageUrl: string; netuid: number; cpu?: boolean; sandbox?: boolean; idleSeconds?: number; warmupSeconds?: number; databaseUrl?: string; create?: TaskType[] };
+const a = JSON.parse(raw) as { home: string; dataDir: string; hourSeconds: number; t0: number; r0: number; chainUrl: string; storageUrl: string; netuid: number; cpu?: boolean; sandbox?: boolean; gate?: boolean; weights?: boolean; remoteEval?: boolean; idleSeconds?: number; warmupSeconds?: number; databaseUrl?: string; create?: TaskType[] };
 const cpuMs = (): number => {
   const u = process.cpuUsage();
   return (u.user + u.system) / 1000;
@@ -50,7 +51,32 @@ const factor = 3600 / a.hourSeconds;
 const clock = new ScaledClock(factor, { origin: a.t0 + (Date.now() - a.r0) * factor });
 const config = devnetConfig(a.home, factor);
 const log = pino({ level: 'info', base: { pid: process.pid } }, pino.destination({ dest: 1, sync: true }));
-const db = await openDb(a.databaseUrl ? { databaseUrl: a.databaseUrl } : { dataDir: a.dataDir });
+const opened = await openDb(a.databaseUrl ? { databaseUrl: a.databaseUrl } : { dataDir: a.dataDir });
+// Diagnostics for the CPU bench (GOD_BENCH_QUERY_STATS=1): count statements and their wall time by text.
+const queryStats = new Map<string, { n: number; ms: number }>();
+const counted = <Q extends Queryable>(q: Q): Q =>
+  new Proxy(q, {
+    get(target, prop, receiver) {
+      if (prop === 'query') {
+        return async (sql: string, params?: readonly unknown[]) => {
+          const t = performance.now();
+          try {
+            return await target.query(sql, params);
+          } finally {
+            const k = sql.replace(/\s+/g, ' ').trim().slice(0, 90);
+            const e = queryStats.get(k) ?? { n: 0, ms: 0 };
+            e.n++;
+            e.ms += performance.now() - t;
+            queryStats.set(k, e);
+          }
+        };
+      }
+      if (prop === 'transaction') return (fn: (tx: Queryable) => Promise<unknown>) => (target as unknown as Db).transaction((tx) => fn(counted(tx)));
+      const v = Reflect.get(target, prop, receiver) as unknown;
+      return typeof v === 'function' ? (v as (...x: unknown[]) => unknown).bind(target) : v;
+    },
+  });
+const db = process.env.GOD_BENCH_QUERY_STATS ? counted(opened) : opened;
 const key = Sr25519Keypair.fromUri(VALIDATOR_URI);
 const chain = httpChain(a.chainUrl, key);
 const blobStore = await openLocalBlobStore(config, { clock }, a.storageUrl);
@@ -77,6 +103,29 @@ const ctx: ValidatorContext = {
   tournaments: noTournaments,
   chain,
 };
+if (a.remoteEval) {
+  // The bench's busy child hands evaluation to the parent over IPC, as a production validator hands it to an
+  // evaluation container: downloading the submitted repos and running the evaluator are then outside this process,
+  // and what stays in it is the request and the result.
+  const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
+  let nextId = 0;
+  process.on('message', (m: { kind: string; id: number; result?: unknown; error?: string }) => {
+    const p = pending.get(m.id);
+    if (!p || m.kind !== 'evaluated') return;
+    pending.delete(m.id);
+    if (m.error !== undefined) p.reject(new Error(m.error));
+    else p.resolve(m.result);
+  });
+  ctx.executor = {
+    run: (job, signal) =>
+      new Promise((resolve, reject) => {
+        const id = nextId++;
+        pending.set(id, { resolve, reject });
+        signal?.addEventListener('abort', () => process.send?.({ kind: 'cancel', id }), { once: true });
+        process.send?.({ kind: 'evaluate', id, job });
+      }),
+  };
+}
 let closeSandbox = async (): Promise<void> => {};
 if (a.sandbox) {
   const { Sandbox } = await import('../../src/sandbox/index.ts');
@@ -87,39 +136,81 @@ if (a.sandbox) {
 const sync = new MetagraphSync({ chain, store: new SqlNodeStore(db), netuid: a.netuid, clock, ourHotkey: key.ss58Address, log });
 await sync.syncOnce();
 sync.start();
-const validator = new Validator(ctx, { synthetic: false, weights: true });
+const validator = new Validator(ctx, { synthetic: false, weights: a.weights ?? true });
 await validator.start();
 const TERMINAL = ['success', 'failure', 'failure_finding_nodes', 'prep_task_failure'];
 const openTasks = async (): Promise<number> =>
   (await db.query<{ n: number }>('SELECT count(*)::int AS n FROM tasks WHERE status <> ALL($1::text[])', [TERMINAL])).rows[0]?.n ?? 0;
 let idle = { cpuMs: 0, wallMs: 0 };
+// Monotonic marks (ns, the clock V8 stamps --cpu-prof samples with) so the bench can split a profile by window.
+const marks = { idleStartNs: 0, idleEndNs: 0, tasksStartNs: 0, tasksEndNs: 0 };
+const hr = (): number => Number(process.hrtime.bigint());
 if (a.idleSeconds) {
   // Warm-up first (JIT, first metagraph sync, first weights pass), so the idle rate is the steady background only;
   // the idle window polls the database exactly as the task phase below does, so both carry the same probe cost.
   await new Promise((r) => setTimeout(r, (a.warmupSeconds ?? 0) * 1000));
   const c = cpuMs();
   const w = performance.now();
+  marks.idleStartNs = hr();
   while (performance.now() - w < a.idleSeconds * 1000) {
     await new Promise((r) => setTimeout(r, 200));
     await openTasks();
   }
   idle = { cpuMs: cpuMs() - c, wallMs: performance.now() - w };
+  marks.idleEndNs = hr();
+}
+// With `gate`, the bench runs this child and an idle twin side by side: each says when it is warm, both start the
+// measured window on the parent's `go`, and the twin (no tasks) ends it on the parent's `stop`, so the two windows
+// share the machine's load and the twin's CPU is the background to subtract.
+const stdinLines: string[] = [];
+let stdinWaiter: (() => void) | null = null;
+if (a.gate) {
+  const { createInterface } = await import('node:readline');
+  createInterface({ input: process.stdin }).on('line', (l) => {
+    stdinLines.push(l.trim());
+    stdinWaiter?.();
+  });
+}
+const waitFor = async (word: string): Promise<void> => {
+  while (!stdinLines.includes(word)) await new Promise<void>((r) => (stdinWaiter = r));
+};
+if (a.gate) {
+  await new Promise((r) => setTimeout(r, (a.warmupSeconds ?? 0) * 1000));
+  log.info('validator warm');
+  await waitFor('go');
 }
 const loopsCpu = cpuMs();
 const loopsWall = performance.now();
+marks.tasksStartNs = hr();
+queryStats.clear();
 for (const type of a.create ?? []) await createDevnetTask({ ctx }, type);
 
-for (;;) {
-  await new Promise((r) => setTimeout(r, 200));
-  if ((await openTasks()) === 0) break;
+if (a.gate && (a.create ?? []).length === 0) {
+  // The twin polls the database as the busy child does, so both carry the same probe cost.
+  const stop = waitFor('stop').then(() => true);
+  while (!(await Promise.race([stop, new Promise<false>((r) => setTimeout(() => r(false), 200))]))) await openTasks();
+} else {
+  for (;;) {
+    await new Promise((r) => setTimeout(r, 200));
+    if ((await openTasks()) === 0) break;
+  }
+}
+marks.tasksEndNs = hr();
+if (process.env.GOD_BENCH_QUERY_STATS) {
+  const top = [...queryStats.entries()].sort((x, y) => y[1].ms - x[1].ms).slice(0, 40);
+  for (const [sql, st] of top) process.stderr.write(`query[${(a.create ?? []).length > 0 ? "busy" : "twin"}] ${String(st.n).padStart(6)} × ${st.ms.toFixed(0).padStart(6)} ms  ${sql}\n`);
 }
 await validator.stop();
 const { rows: done } = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM tasks');
-if (a.cpu) log.info({ startup_cpu_ms: loopsCpu - startCpu - idle.cpuMs, idle_cpu_ms: idle.cpuMs, idle_wall_ms: idle.wallMs, loops_cpu_ms: cpuMs() - loopsCpu, loops_wall_ms: performance.now() - loopsWall, tasks: done[0]?.n ?? 0 }, 'validator cpu');
-// Weights once more over the final scores (the loop may have set them before the last task finished).
-for (let i = 0; i < 200; i++) {
+if (a.cpu) log.info({ startup_cpu_ms: loopsCpu - startCpu - idle.cpuMs, idle_cpu_ms: idle.cpuMs, idle_wall_ms: idle.wallMs, loops_cpu_ms: cpuMs() - loopsCpu, loops_wall_ms: performance.now() - loopsWall, tasks: done[0]?.n ?? 0, cpu_marks: marks }, 'validator cpu');
+// Weights once more over the final scores (the loop may have set them before the last task finished). The bench's
+// idle twin sets none (it shares the busy child's hotkey and chain).
+const twin = a.gate === true && (a.create ?? []).length === 0;
+for (let i = 0; i < 200 && !twin; i++) {
+  const before = cpuMs();
   const attempt = await setWeightsOnce(ctx);
   log.info({ kind: attempt.kind }, 'final weights attempt');
+  if (attempt.kind === 'set' && a.cpu) log.info({ weights_cpu_ms: cpuMs() - before, tasks: done[0]?.n ?? 0 }, 'weights cpu');
   if (attempt.kind === 'set' || attempt.kind === 'nothing_to_set') break;
   await new Promise((r) => setTimeout(r, 250));
 }

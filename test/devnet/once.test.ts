@@ -25,7 +25,8 @@ describe('god devnet, reduced: an instruct and a GRPO task, three miners', () =>
     await ensureBaseModel('god-local/tinygpt-tiny', { home });
     dn = await startDevnet({
       home,
-      hourSeconds: 20,
+      // 30 s per task hour leaves bob's 40 steps room on a loaded 2-core machine (vitest runs files side by side).
+      hourSeconds: 30,
       steps: 40,
       sandbox: true,
       miners: [

@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { ManualClock } from '../../src/clock/index.ts';
 import { trainerProxyRequestSchema, type TrainerProxyRequest } from '../../src/core/models/trainer.ts';
 import type { TaskStatus } from '../../src/core/enums.ts';
+import { tournamentRules, type TournamentRules } from '../../src/core/rules/tournament.ts';
 import { setTaskStatus } from '../../src/db/queries/tasks.ts';
 import type { Db, Queryable } from '../../src/db/types.ts';
 import { Sr25519Keypair } from '../../src/keys/keypair.ts';
@@ -18,7 +19,6 @@ import { tournamentContext, type TournamentContext } from '../../src/tournament/
 import { fetchPass, gpuSyncPass, handOffPass, monitorPass, registerTrainer, schedulePass } from '../../src/tournament/orchestrator.ts';
 import { lifecycleUntilIdle, publishPass, schedulingPass } from '../../src/tournament/lifecycle.ts';
 import { signedRepoSource } from '../../src/tournament/repo-source.ts';
-import { lifecycleRules, type TournamentLifecycleRules } from '../../src/tournament/rules.ts';
 import { staticTaskFactory } from '../../src/tournament/task-factory.ts';
 import { HttpTrainerClient } from '../../src/tournament/trainer-client.ts';
 import type { RepoPublisher, TournamentTaskFactory } from '../../src/tournament/ports.ts';
@@ -245,7 +245,7 @@ export interface HarnessOptions {
   db: Db;
   miners: number;
   types?: ('text' | 'image')[];
-  rules?: Partial<TournamentLifecycleRules>;
+  rules?: Partial<TournamentRules>;
   seed?: number;
   gpus?: { gpu_id: number; gpu_type: string; vram_gb: number }[];
   publisher?: RepoPublisher | null;
@@ -279,7 +279,7 @@ export async function harness(o: HarnessOptions): Promise<Harness> {
     miners.answers.set(hotkey, { github_repo: `https://github.com/miner${i}/G.O.D`, commit_hash: commitOf(i) });
   }
   await seedNodes(o.db, nodes);
-  const rules: TournamentLifecycleRules = lifecycleRules({ ...o.rules });
+  const rules: TournamentRules = { ...tournamentRules, ...o.rules };
   const trainers = new HttpTrainerClient({ timeoutMs: 5000, attempts: 1, backoffMinMs: 0, backoffMaxMs: 0, startedMessage: rules.expectedStartMessage });
   let n = 0;
   const fresh = (db: Db = o.db): TournamentContext =>

@@ -12,14 +12,14 @@ import { silentLogger } from '../../src/log/index.ts';
 import { tournamentContext, type TournamentContext } from '../../src/tournament/context.ts';
 import { registerTrainer, TrainerRegistrationError } from '../../src/tournament/orchestrator.ts';
 import { TrainerHttpError } from '../../src/tournament/ports.ts';
-import { lifecycleRules } from '../../src/tournament/rules.ts';
+import { tournamentRules } from '../../src/core/rules/tournament.ts';
 import { registerConfiguredTrainers, scopedTrainerClient, type TrainerEntry } from '../../src/tournament/trainer-registry.ts';
 import type { HttpTrainerClient } from '../../src/tournament/trainer-client.ts';
 import { seededRandom } from '../../src/validator/rng.ts';
 import { GOOD_SCRIPT, datasetServer, makeRepo, scratch, startTestTrainer, textRequest, type TestTrainer } from '../trainer/helpers.ts';
 
 const HOTKEY = '5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY';
-const rules = lifecycleRules({ trainerCallAttempts: 1, trainerHttpTimeoutSeconds: 20 });
+const rules = { ...tournamentRules, trainerCallAttempts: 1, trainerHttpTimeoutSeconds: 20 };
 
 let root: string;
 let a: TestTrainer;

@@ -197,7 +197,7 @@ describe('Docker executor through the trainer (FakeDockerEngine)', () => {
     const leftover = store.get(taskId, HOTKEY)!;
     expect(leftover.handle).toMatchObject({ kind: 'docker', containerId });
     await trainer.close();
-    fake.containers.set(containerId, { id: containerId, config: { Image: 'x' }, state: 'running', exitCode: 0, oom: false, output: [], waiters: [] });
+    fake.containers.set(containerId, { id: containerId, body: { Image: 'x' }, state: 'running', exitCode: 0, oom: false, output: [], waiters: [] });
     await store.put(leftover);
     fake.requests.length = 0;
     trainer = await startTestTrainer({

@@ -1,14 +1,15 @@
 /**
- * FakeDockerEngine: a recording stand-in for the Docker Engine API on a unix socket (no Docker daemon runs here).
- * It checks every request against the documented API shapes (Engine API v1.43: the /build query parameters, the
- * ContainerConfig and HostConfig field names and types, the DeviceRequest object) and answers with the documented
- * response shapes (JSON build stream, 201 {Id, Warnings}, 204, multiplexed log frames, {StatusCode}). A container
- * "runs" by a scripted behaviour that can write into its /app/checkpoints bind, print, exit, hang or be OOM-killed.
+ * FakeDockerEngine for the trainer's Docker executor (no Docker daemon runs here). On the shared skeleton
+ * (src/testing/fake-docker-engine.ts: recording, container lifecycle, documented answer shapes) it adds what the
+ * trainer calls besides: POST /build with the documented query parameters and a tar context (JSON build stream),
+ * image removal, build-cache prune and _ping, and a lenient create schema that knows every v1.43 HostConfig field
+ * name and types the ones the trainer sends. A container "runs" by a scripted behaviour that can write into its
+ * /app/checkpoints bind, print, exit, hang or be OOM-killed.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
-import http from 'node:http';
 import { dirname, join } from 'node:path';
 import { z } from 'zod';
+import { FakeDockerEngineBase, issuesText, type FakeContainer, type FakeRequest } from '../../src/testing/fake-docker-engine.ts';
 
 export interface RunBehaviour {
   lines?: string[];
@@ -24,14 +25,6 @@ export interface RunBehaviour {
 export interface FakeBehaviour {
   buildError?: string;
   run?: RunBehaviour;
-}
-
-export interface Recorded {
-  method: string;
-  path: string;
-  query: Record<string, string>;
-  body: unknown;
-  tarEntries?: string[];
 }
 
 /** Query parameters POST /build documents (v1.43). */
@@ -120,64 +113,22 @@ function tarNames(buf: Buffer): string[] {
   return names;
 }
 
-interface Container {
-  id: string;
-  config: z.infer<typeof containerCreateSchema>;
-  state: 'created' | 'running' | 'exited';
-  exitCode: number;
-  oom: boolean;
-  output: Buffer[];
-  waiters: Array<() => void>;
-  timer?: NodeJS.Timeout;
-}
+type CreateBody = z.infer<typeof containerCreateSchema>;
 
-export class FakeDockerEngine {
-  readonly requests: Recorded[] = [];
-  readonly containers = new Map<string, Container>();
-  readonly images = new Set<string>();
+export class FakeDockerEngine extends FakeDockerEngineBase<CreateBody> {
   behaviour: FakeBehaviour = {};
-  private server: http.Server;
-  private nextId = 1;
+  protected readonly createSchema = containerCreateSchema;
+  protected readonly idPrefix = 'c';
 
-  constructor(readonly socketPath: string) {
-    this.server = http.createServer((req, res) => void this.handle(req, res));
+  protected newContainer(base: FakeContainer<CreateBody>): FakeContainer<CreateBody> {
+    return base;
   }
 
-  async listen(): Promise<void> {
-    await new Promise<void>((r) => this.server.listen(this.socketPath, r));
-  }
-
-  async close(): Promise<void> {
-    for (const c of this.containers.values()) clearTimeout(c.timer);
-    this.server.closeAllConnections();
-    await new Promise<void>((r) => this.server.close(() => r()));
-  }
-
-  calls(): string[] {
-    return this.requests.map((r) => `${r.method} ${r.path}`);
-  }
-
-  private finish(c: Container, code: number): void {
-    if (c.state === 'exited') return;
-    clearTimeout(c.timer);
-    c.state = 'exited';
-    c.exitCode = code;
-    for (const w of c.waiters.splice(0)) w();
-  }
-
-  private startRun(c: Container): void {
+  protected run(c: FakeContainer<CreateBody>): void {
     const run = this.behaviour.run ?? {};
-    c.state = 'running';
-    const ckptBind = c.config.HostConfig?.Binds?.find((b) => b.split(':')[1] === '/app/checkpoints');
+    const ckptBind = c.body.HostConfig?.Binds?.find((b) => b.split(':')[1] === '/app/checkpoints');
     const hostCkpt = ckptBind?.split(':')[0];
-    const frame = (stream: 1 | 2, text: string) => {
-      const payload = Buffer.from(text);
-      const header = Buffer.alloc(8);
-      header[0] = stream;
-      header.writeUInt32BE(payload.length, 4);
-      c.output.push(Buffer.concat([header, payload]));
-    };
-    for (const line of run.lines ?? []) frame(line.startsWith('ERR ') ? 2 : 1, `${line}\n`);
+    this.emit(c, run.lines ?? []);
     if (hostCkpt) {
       for (const [rel, content] of Object.entries(run.files ?? {})) {
         const path = join(hostCkpt, rel);
@@ -186,34 +137,19 @@ export class FakeDockerEngine {
       }
     }
     if (run.hang) return;
-    c.timer = setTimeout(() => {
-      c.oom = !!run.oom;
-      this.finish(c, run.oom ? 137 : (run.exitCode ?? 0));
-    }, run.afterMs ?? 50);
+    c.timer = setTimeout(() => this.finish(c, run.oom ? 137 : (run.exitCode ?? 0), !!run.oom), run.afterMs ?? 50);
   }
 
-  private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? '/', 'http://docker');
-    const chunks: Buffer[] = [];
-    for await (const c of req) chunks.push(c as Buffer);
-    const raw = Buffer.concat(chunks);
-    const m = /^\/v(\d+\.\d+)(\/.*)$/.exec(url.pathname);
-    const path = decodeURIComponent(m?.[2] ?? url.pathname);
-    const query = Object.fromEntries(url.searchParams);
-    const record: Recorded = { method: req.method ?? '', path, query, body: null };
-    this.requests.push(record);
-    const json = (status: number, body: unknown) => {
-      res.writeHead(status, { 'content-type': 'application/json' });
-      res.end(JSON.stringify(body));
+  protected override route({ req, res, method, path, query, raw, record, json }: FakeRequest): boolean {
+    const bad = (message: string): true => {
+      json(400, { message });
+      return true;
     };
-    const bad = (message: string) => json(400, { message });
-    if (!m) return bad('missing API version prefix');
-
-    if (req.method === 'POST' && path === '/build') {
+    if (method === 'POST' && path === '/build') {
       const unknown = Object.keys(query).filter((k) => !BUILD_QUERY.includes(k));
       if (unknown.length) return bad(`unknown build parameters ${unknown.join(',')}`);
       const q = buildQuerySchema.safeParse(query);
-      if (!q.success) return bad(q.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+      if (!q.success) return bad(issuesText(q.error));
       if (req.headers['content-type'] !== 'application/x-tar') return bad('build context must be application/x-tar');
       record.tarEntries = tarNames(raw);
       if (!record.tarEntries.includes(`./${query.dockerfile}`)) return bad(`Cannot locate specified Dockerfile: ${query.dockerfile}`);
@@ -221,75 +157,28 @@ export class FakeDockerEngine {
       res.write(`${JSON.stringify({ stream: 'Step 1/2 : FROM base\n' })}\r\n`);
       if (this.behaviour.buildError) {
         res.end(`${JSON.stringify({ errorDetail: { code: 1, message: this.behaviour.buildError }, error: this.behaviour.buildError })}\r\n`);
-        return;
+        return true;
       }
       this.images.add(query.t!);
       res.end(`${JSON.stringify({ aux: { ID: 'sha256:abc' } })}\r\n${JSON.stringify({ stream: `Successfully tagged ${query.t}\n` })}\r\n`);
-      return;
-    }
-    if (req.method === 'POST' && path === '/containers/create') {
-      let body: unknown;
-      try {
-        body = JSON.parse(raw.toString('utf8'));
-      } catch {
-        return bad('invalid JSON');
-      }
-      record.body = body;
-      const parsed = containerCreateSchema.safeParse(body);
-      if (!parsed.success) return bad(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
-      if (!this.images.has(parsed.data.Image)) return json(404, { message: `No such image: ${parsed.data.Image}` });
-      const id = `c${String(this.nextId++).padStart(63, '0')}`;
-      this.containers.set(id, { id, config: parsed.data, state: 'created', exitCode: 0, oom: false, output: [], waiters: [] });
-      return json(201, { Id: id, Warnings: [] });
-    }
-    const cm = /^\/containers\/([^/]+)(?:\/(start|wait|logs|kill|json))?$/.exec(path);
-    if (cm) {
-      const c = this.containers.get(cm[1]!);
-      if (!c) return json(404, { message: 'No such container' });
-      const action = cm[2];
-      if (req.method === 'POST' && action === 'start') {
-        if (c.state !== 'created') return void res.writeHead(304).end();
-        this.startRun(c);
-        return void res.writeHead(204).end();
-      }
-      if (req.method === 'POST' && action === 'wait') {
-        const answer = () => json(200, { StatusCode: c.exitCode, Error: null });
-        if (c.state === 'exited') return answer();
-        c.waiters.push(answer);
-        return;
-      }
-      if (req.method === 'GET' && action === 'logs') {
-        res.writeHead(200, { 'content-type': 'application/vnd.docker.multiplexed-stream' });
-        for (const f of c.output) res.write(f);
-        if (c.state === 'exited') return void res.end();
-        c.waiters.push(() => res.end());
-        return;
-      }
-      if (req.method === 'POST' && action === 'kill') {
-        if (c.state !== 'running') return json(409, { message: 'container is not running' });
-        this.finish(c, 137);
-        return void res.writeHead(204).end();
-      }
-      if (req.method === 'GET' && action === 'json') {
-        return json(200, { Id: c.id, State: { Status: c.state === 'exited' ? 'exited' : c.state, Running: c.state === 'running', ExitCode: c.exitCode, OOMKilled: c.oom } });
-      }
-      if (req.method === 'DELETE' && !action) {
-        this.finish(c, 137);
-        this.containers.delete(c.id);
-        return void res.writeHead(204).end();
-      }
+      return true;
     }
     const im = /^\/images\/(.+)$/.exec(path);
-    if (req.method === 'DELETE' && im) {
+    if (method === 'DELETE' && im) {
       const tag = im[1]!;
-      if (!this.images.delete(tag)) return json(404, { message: `No such image: ${tag}` });
-      return json(200, [{ Untagged: tag }]);
+      if (!this.images.delete(tag)) json(404, { message: `No such image: ${tag}` });
+      else json(200, [{ Untagged: tag }]);
+      return true;
     }
-    if (req.method === 'POST' && path === '/build/prune') return json(200, { CachesDeleted: [], SpaceReclaimed: 0 });
-    if (req.method === 'GET' && path === '/_ping') {
+    if (method === 'POST' && path === '/build/prune') {
+      json(200, { CachesDeleted: [], SpaceReclaimed: 0 });
+      return true;
+    }
+    if (method === 'GET' && path === '/_ping') {
       res.writeHead(200, { 'content-type': 'text/plain' });
-      return void res.end('OK');
+      res.end('OK');
+      return true;
     }
-    json(404, { message: `page not found: ${req.method} ${path}` });
+    return false;
   }
 }

@@ -39,6 +39,11 @@ function parsePort(value: string): number {
   return n;
 }
 
+function uploadsTarget(config: Config): string {
+  const { s3Endpoint, s3Bucket } = config.services;
+  return s3Endpoint === null ? 'local blob store' : `S3 bucket ${s3Bucket ?? '?'} at ${s3Endpoint}`;
+}
+
 async function runApi(opts: ApiOptions, deps: ApiCommandDeps): Promise<void> {
   const { loadConfig } = await import('../../config/index.ts');
   const config = deps.loadConfig ? deps.loadConfig() : loadConfig().config;
@@ -52,18 +57,22 @@ async function runApi(opts: ApiOptions, deps: ApiCommandDeps): Promise<void> {
   const closers: (() => Promise<void>)[] = [() => db.close()];
   let api: ApiServer | undefined;
   try {
+    const { createMetrics, sandboxCallObserver } = await import('../../ops/metrics.ts');
+    const metrics = createMetrics('api');
     let rewards;
     if (opts.sandbox) {
       const { Sandbox } = await import('../../sandbox/index.ts');
-      const sandbox = await Sandbox.start({ rules: config.sandbox, logger: log });
+      const sandbox = await Sandbox.start({ rules: config.sandbox, logger: log, onCall: sandboxCallObserver(metrics) });
       closers.unshift(() => sandbox.close());
       rewards = sandbox;
     }
     let uploads;
     if (opts.uploads) {
-      const { openLocalBlobStore } = await import('../../storage/index.ts');
+      // The validator's selection (storage/open.ts): S3/MinIO when services.s3Endpoint is set, else the local
+      // store, whose URLs point at the storage server that serves it.
+      const { openBlobStore } = await import('../../storage/open.ts');
       const publicUrl = config.storage.publicUrl ?? `http://${config.storage.host}:${config.storage.port}`;
-      const store = await openLocalBlobStore(config, { clock, logger: log }, publicUrl);
+      const store = await openBlobStore(config, { clock, logger: log }, publicUrl);
       uploads = {
         put: (key: string, body: Uint8Array, contentType?: string) => store.put(key, body, contentType),
         signedUrl: (key: string, seconds: number) => store.signedUrl(key, { expiresInSeconds: Math.max(1, Math.floor(seconds)), method: 'GET' }),
@@ -76,6 +85,7 @@ async function runApi(opts: ApiOptions, deps: ApiCommandDeps): Promise<void> {
       logger: log,
       webhooks: opts.webhooks,
       tournaments: opts.tournaments,
+      metrics,
       ...(rewards ? { rewards } : {}),
       ...(uploads ? { uploads } : {}),
     });
@@ -84,7 +94,7 @@ async function runApi(opts: ApiOptions, deps: ApiCommandDeps): Promise<void> {
       `god api listening on ${url} (database ${db.location})\n` +
         `  docs:    ${url}/docs\n  openapi: ${url}/openapi.json\n` +
         `  reward-function validation: ${rewards ? 'sandbox' : 'off (POST /v1/grpo/reward_functions answers 503)'}\n` +
-        `  uploads: ${uploads ? 'local blob store' : 'off'}; webhooks: ${opts.webhooks ? 'dispatched here' : 'not dispatched here'}\n` +
+        `  uploads: ${uploads ? uploadsTarget(config) : 'off'}; webhooks: ${opts.webhooks ? 'dispatched here' : 'not dispatched here'}\n` +
         `  tournaments: ${opts.tournaments ? '/v1/tournaments/* (customer key), /v1/tournament_orchestrator/* (admin key)' : 'off'}\n`,
     );
     await deps.untilStopped();
@@ -102,7 +112,7 @@ export function registerApi(program: Command, deps: ApiCommandDeps = defaultDeps
     .option('--port <port>', 'port to listen on (default: protocol.validatorPort, 9001)', parsePort)
     .option('--no-sandbox', 'do not start the reward-function sandbox (POST /v1/grpo/reward_functions then answers 503)')
     .option('--no-webhooks', 'do not dispatch completion webhooks from this process')
-    .option('--uploads', 'serve POST /v1/uploads into the local blob store (its URLs point at the storage server)', false)
+    .option('--uploads', "serve POST /v1/uploads into the validator's blob store: S3/MinIO when services.s3Endpoint is set, else the local store (its URLs point at the storage server)", false)
     .option('--no-tournaments', 'do not serve the tournament analytics and orchestrator admin routes')
     .addHelpText(
       'after',

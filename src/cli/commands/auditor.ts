@@ -10,6 +10,8 @@ export interface AuditorDeps {
   err: (text: string) => void;
   setExitCode: (code: number) => void;
   env: NodeJS.ProcessEnv;
+  /** Ends the loop mode (besides SIGINT/SIGTERM); tests stop it with this. */
+  stop?: AbortSignal;
 }
 
 const defaultDeps: AuditorDeps = {
@@ -38,6 +40,8 @@ interface AuditorOptions {
   timeout: number;
   json?: boolean;
   set: string[];
+  metricsPort?: number;
+  metricsHost: string;
 }
 
 function whole(name: string, max = Number.MAX_SAFE_INTEGER) {
@@ -79,13 +83,22 @@ async function run(opts: AuditorOptions, deps: AuditorDeps): Promise<void> {
       const onSignal = () => stop.abort();
       process.once('SIGINT', onSignal);
       process.once('SIGTERM', onSignal);
+      deps.stop?.addEventListener('abort', onSignal, { once: true });
+      if (deps.stop?.aborted) stop.abort();
+      let served: import('../../auditor/metrics-server.ts').AuditorMetricsServer | undefined;
       try {
+        if (opts.metricsPort !== undefined) {
+          const { serveAuditorMetrics } = await import('../../auditor/metrics-server.ts');
+          served = await serveAuditorMetrics({ host: opts.metricsHost, port: opts.metricsPort }, log);
+          deps.err(`god auditor: metrics on ${served.url}/metrics\n`);
+        }
         await auditor.auditLoop({
           ...options,
           clock: systemClock,
           log,
           intervalMs: opts.interval * 1000,
           signal: stop.signal,
+          ...(served ? { metrics: served.metrics } : {}),
           onOutcome: (o) => {
             if (o.kind !== 'error') deps.out(opts.json ? `${JSON.stringify({ kind: o.kind, ...o.report })}\n` : auditor.formatReport(o.report));
           },
@@ -93,6 +106,8 @@ async function run(opts: AuditorOptions, deps: AuditorDeps): Promise<void> {
       } finally {
         process.off('SIGINT', onSignal);
         process.off('SIGTERM', onSignal);
+        deps.stop?.removeEventListener('abort', onSignal);
+        await served?.close();
         await chain.close();
       }
       return;
@@ -132,6 +147,8 @@ export function registerAuditor(program: Command, deps: AuditorDeps = defaultDep
     .addOption(new Option('--check-tasks <n>', "cross-check up to n of the file's tasks against GET /auditing/tasks/{task_id} (0: off)").default(1000).argParser(whole('--check-tasks')))
     .addOption(new Option('--timeout <seconds>', 'per HTTP request').default(60).argParser(whole('--timeout')))
     .option('--json', 'print the report as JSON')
+    .addOption(new Option('--metrics-port <port>', 'without --once: serve /metrics (god_audits_total by outcome) and /health on this port (0: any free port; default: not served)').argParser(whole('--metrics-port', 65_535)))
+    .option('--metrics-host <address>', 'address the metrics server listens on', '127.0.0.1')
     .option('--set <group.key=value>', 'override a config value (repeatable); the scoring.* rules must be the validator\'s', (v: string, prev: string[]) => [...prev, v], [] as string[])
     .action((opts: AuditorOptions) => run(opts, deps));
 }

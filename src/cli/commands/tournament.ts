@@ -162,11 +162,10 @@ export function registerTournament(program: Command, deps: TournamentCommandDeps
     .addHelpText('after', '\nRefused while a tournament of that type is pending or active. The tournament starts when a validator with\ntournaments on (god validator, orchestrator.enabled) takes it up: entry, rounds and trainings are its loops.\n')
     .action(async (opts: { type: (typeof TYPES)[number] }) => {
       const config = await configOf(deps);
-      const [{ scheduleTournamentNow }, { clockFromEnv }, { mathRandom }, { lifecycleRules }, { listTournaments }] = await Promise.all([
+      const [{ scheduleTournamentNow }, { clockFromEnv }, { mathRandom }, { listTournaments }] = await Promise.all([
         import('../../tournament/admin.ts'),
         import('../../clock/index.ts'),
         import('../../validator/rng.ts'),
-        import('../../tournament/rules.ts'),
         import('../../db/queries/tournament-lifecycle.ts'),
       ]);
       await withDb(deps, async (db) => {
@@ -174,7 +173,7 @@ export function registerTournament(program: Command, deps: TournamentCommandDeps
           clock: clockFromEnv(),
           random: mathRandom,
           netuid: config.protocol.netuid,
-          rules: lifecycleRules({}, config.tournament),
+          rules: config.tournament,
           scoring: config.scoring,
         });
         if (!id) {

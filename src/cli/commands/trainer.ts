@@ -1,6 +1,6 @@
 /**
  * `god trainer`: the trainer service that builds and runs miners' training repos for tournaments (docs/trainer.md).
- *   god trainer start …       serve the API (default port 8001) with the local or the Docker executor
+ *   god trainer start …       serve the API (default port 8001) with the local, Docker or Kubernetes executor
  *   god trainer token         print a new API token and the hash to configure
  *   god trainer isolation     print the isolation layers the local executor gets on this machine
  */
@@ -36,7 +36,7 @@ interface StartOptions {
   host: string;
   port: number;
   dataDir?: string;
-  executor: 'local' | 'docker';
+  executor?: 'local' | 'docker' | 'kubernetes';
   hotkey?: string;
   allowValidator: string[];
   tokenSha256: string[];
@@ -59,6 +59,28 @@ async function resolveGpus(spec: string): Promise<GpuSpec[]> {
   return gpus;
 }
 
+/** The Kubernetes executor's options from the `trainerExecutor.*` settings. */
+function kubernetesOptions(config: Config) {
+  const t = config.trainerExecutor;
+  return {
+    namespace: t.namespace,
+    kubeconfig: t.kubeconfig,
+    textImage: t.k8sTextImage,
+    imageImage: t.k8sImageImage,
+    textEntrypoint: t.k8sTextEntrypoint,
+    imageEntrypoint: t.k8sImageEntrypoint,
+    repoMounts: t.k8sRepoMounts.map((m) => ({ ...m })),
+    dataClaim: t.k8sDataClaim,
+    dataMountPath: t.k8sDataMountPath,
+    runAsUser: t.k8sRunAsUser,
+    startupGraceSeconds: t.k8sStartupGraceSeconds,
+    ttlSecondsAfterFinished: t.k8sTtlSeconds,
+    pollMs: Math.max(10, Math.round(t.k8sPollSeconds * 1000)),
+    imagePullPolicy: t.k8sImagePullPolicy,
+    nodeSelector: { ...t.k8sNodeSelector },
+  };
+}
+
 export function registerTrainer(program: Command, deps: TrainerCliDeps = defaultDeps): void {
   const trainer = program.command('trainer').description('the trainer service: clones, builds and runs miners\' tournament training repos in isolation');
 
@@ -68,7 +90,7 @@ export function registerTrainer(program: Command, deps: TrainerCliDeps = default
     .option('--host <address>', 'listen address', '127.0.0.1')
     .option('--port <port>', 'listen port (the original uses 8001)', parsePort, 8001)
     .option('--data-dir <dir>', 'state, job folders and input cache (default <general.home>/trainer)')
-    .addOption(new Option('--executor <kind>', 'how jobs run: local (Node entry script under OS isolation) or docker (Docker Engine API)').choices(['local', 'docker']).default('local'))
+    .addOption(new Option('--executor <kind>', 'how jobs run: local (Node entry script under OS isolation), docker (Docker Engine API) or kubernetes (a Job per run; trainerExecutor.* settings); default trainerExecutor.kind').choices(['local', 'docker', 'kubernetes']))
     .option('--hotkey <ss58>', 'this trainer\'s hotkey: signed requests must be addressed to it')
     .option('--allow-validator <ss58>', 'validator hotkey allowed to call (repeatable)', collect, [])
     .option('--token-sha256 <hex>', 'SHA-256 of an accepted bearer token, from `god trainer token` (repeatable)', collect, [])
@@ -90,7 +112,7 @@ export function registerTrainer(program: Command, deps: TrainerCliDeps = default
           host: opts.host,
           port: opts.port,
           dataDir: opts.dataDir ?? defaultTrainerDir(homeDir(config)),
-          executor: opts.executor,
+          executor: opts.executor ?? config.trainerExecutor.kind,
           auth: { trainerHotkey: opts.hotkey ?? null, allowedValidators: opts.allowValidator, tokenSha256: opts.tokenSha256 },
           repos: {
             allowedHosts: opts.allowedHost.length ? opts.allowedHost : ['github.com'],
@@ -103,6 +125,7 @@ export function registerTrainer(program: Command, deps: TrainerCliDeps = default
           deadlinePolicy: opts.deadline,
           local: { memoryMb: opts.memoryMb },
           docker: { socketPath: opts.dockerSocket },
+          kubernetes: kubernetesOptions(config),
           ...(opts.outputMaxMb ? { limits: { outputMaxBytes: Math.floor(opts.outputMaxMb * 1024 * 1024) } } : {}),
         },
         { hub, gpus: await resolveGpus(opts.gpus), rules: config.trainer, logger },

@@ -135,10 +135,11 @@ export async function runValidator(opts: ValidatorCliOptions, untilStopped: () =
     const blobStore = localBlobs ?? (await (await import('../../storage/open.ts')).openBlobStore(config, { clock, logger: log }));
     if (localBlobs) registerBlobRoutes(server, localBlobs);
     server.route(scoresUrlRoute(db));
-    const [{ createMetrics, mountOperations }, { countTasksByStatus }, { TASK_STATUSES }] = await Promise.all([
+    const [{ createMetrics, mountOperations }, { countTasksByStatus }, { TASK_STATUSES }, { sandboxCallObserver }] = await Promise.all([
       import('../../ops/index.ts'),
       import('../../db/queries/validator-tasks.ts'),
       import('../../core/enums.ts'),
+      import('../../ops/metrics.ts'),
     ]);
     const metrics = createMetrics('validator');
     mountOperations(server, { metrics, beforeScrape: async () => metrics.setTaskCounts(await countTasksByStatus(db, TASK_STATUSES)) });
@@ -166,7 +167,7 @@ export async function runValidator(opts: ValidatorCliOptions, untilStopped: () =
     });
     const rewards: import('../../validator/ports.ts').RewardChecker = {
       async validate(code, rows) {
-        sandbox ??= import('../../sandbox/index.ts').then(({ Sandbox }) => Sandbox.start());
+        sandbox ??= import('../../sandbox/index.ts').then(({ Sandbox }) => Sandbox.start({ rules: config.sandbox, logger: log, onCall: sandboxCallObserver(metrics) }));
         let box: import('../../sandbox/index.ts').Sandbox;
         try {
           box = await sandbox;

@@ -77,6 +77,14 @@ export const fraction = (value: number, spec: string, doc: string): RuleDef<numb
 export const seconds = (value: number, spec: string, doc: string): RuleDef<number> =>
   numberDef(value, spec, doc, { min: 0 }, 'a number of seconds');
 
+/** A duration in milliseconds ≥ 0, for timers that were always specified in ms (poll intervals, heartbeats). */
+export const milliseconds = (value: number, spec: string, doc: string): RuleDef<number> =>
+  numberDef(value, spec, doc, { min: 0 }, 'a number of milliseconds');
+
+/** A size in bytes: a whole number ≥ `min` (1 by default, since a zero-byte cap refuses everything). */
+export const bytes = (value: number, spec: string, doc: string, min = 1): RuleDef<number> =>
+  numberDef(value, spec, doc, { int: true, min }, 'a number of bytes');
+
 export const hours = (value: number, spec: string, doc: string): RuleDef<number> =>
   numberDef(value, spec, doc, { min: 0 }, 'a number of hours');
 

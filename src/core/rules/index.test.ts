@@ -36,6 +36,7 @@ const spotChecks: ReadonlyArray<readonly [path: string, value: unknown, spec: st
   ['protocol.validatorPort', 9001, 'miner-protocol-chain.md', '(default 9001)'],
   ['protocol.minerPort', 7999, 'miner-protocol-chain.md', '--port 7999'],
   ['protocol.netuid', 56, 'scoring.md', '`NETUID` defaults to 56'],
+  ['protocol.callTimeoutSeconds', 10, 'miner-protocol-chain.md', '| `GET /training_repo/{task_type}` (`text`/`image`) | — | `TrainingRepoResponse` | 10 s |'],
   ['evaluation.grpoRepoTimeoutSeconds', 18_000, 'evaluation.md', '18 000 s (5 h) per attempt'],
   ['evaluation.grpoInitialBatchSize', 16, 'evaluation.md', '`GRPO_INITIAL_BATCH_SIZE = 16`'],
   ['evaluation.betaDpo', 0.1, 'evaluation.md', '`BETA_DPO = 0.1`'],
@@ -98,6 +99,12 @@ describe('reference rules', () => {
     expect(ruleDefs.synth.bigModelProbability.schema.safeParse(1.5).success).toBe(false);
     expect(ruleDefs.protocol.validatorPort.schema.safeParse(70_000).success).toBe(false);
     expect(ruleDefs.synth.textHoursBins.schema.safeParse([{ minRows: 5, maxRows: 1, minHours: 1, maxHours: 2 }]).success).toBe(false);
+    expect(ruleDefs.api.bodyLimitBytes.schema.safeParse(0).success).toBe(false);
+    expect(ruleDefs.api.eventPollMs.schema.safeParse(-1).success).toBe(false);
+    expect(ruleDefs.tournament.imageGpuTypes.schema.safeParse(['A100']).success).toBe(true);
+    expect(ruleDefs.tournament.imageGpuTypes.schema.safeParse(['B200']).success).toBe(false);
+    expect(ruleDefs.tournament.textGpuTypes.schema.safeParse([]).success).toBe(false);
+    expect(ruleDefs.protocol.maxNonceEntries.schema.safeParse(0).success).toBe(false);
   });
 
   it('is frozen, so no caller can change the shared defaults', () => {

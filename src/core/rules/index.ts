@@ -1,3 +1,4 @@
+import { apiDefs } from './api.ts';
 import type { RuleDefs, ValuesOf } from './define.ts';
 import { evaluationDefs } from './evaluation.ts';
 import { feesDefs } from './fees.ts';
@@ -13,6 +14,7 @@ import { trainerDefs } from './trainer.ts';
 import { validatorDefs } from './validator.ts';
 import { weightsDefs } from './weights.ts';
 
+export * from './api.ts';
 export type { RuleDef, RuleDefs, RuleKind, ValuesOf } from './define.ts';
 export * from './evaluation.ts';
 export * from './fees.ts';
@@ -35,6 +37,7 @@ export * from './weights.ts';
  */
 export const ruleDefs = {
   validator: validatorDefs,
+  api: apiDefs,
   prep: prepDefs,
   synth: synthDefs,
   tournament: tournamentDefs,

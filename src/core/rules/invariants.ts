@@ -45,6 +45,8 @@ export const ruleInvariants: readonly Invariant[] = [
   ordered('tournament.replacementSizeMinFactor', 'tournament.replacementSizeMaxFactor'),
   ordered('tournament.trainerBackoffMinSeconds', 'tournament.trainerBackoffMaxSeconds'),
   ordered('validator.dbPoolMin', 'validator.dbPoolMax'),
+  ordered('api.defaultPageSize', 'api.maxPageSize'),
+  ordered('api.webhookBackoffMs', 'api.webhookMaxBackoffMs'),
   ordered('evaluation.hubRetryMinSeconds', 'evaluation.hubRetryMaxSeconds'),
   ordered('weights.setWeightsBackoffMinSeconds', 'weights.setWeightsBackoffMaxSeconds'),
   ascending('tournament.oneH100MaxParamsB', 'tournament.twoH100MaxParamsB', 'tournament.fourH100MaxParamsB'),

@@ -1,4 +1,4 @@
-import { count, num, port, seconds, valuesOf, type ValuesOf } from './define.ts';
+import { bytes, count, num, port, seconds, valuesOf, type ValuesOf } from './define.ts';
 
 /**
  * Validator↔miner wire protocol and network identity (miner-protocol-chain.md §1–§3, §6).
@@ -14,6 +14,12 @@ export const protocolDefs = {
   nonceRandomLength: count(10, 'miner-protocol-chain.md §2.1', 'random alphanumeric suffix length of generated nonces'),
   minStakeThreshold: num(1000, 'miner-protocol-chain.md §2.4 MIN_STAKE_THRESHOLD', 'stake a validator hotkey needs before a miner answers it (0 on testnet)', { min: 0 }),
   metagraphSyncSeconds: seconds(300, 'miner-protocol-chain.md §2.4', 'how often a miner re-reads the metagraph'),
+  // signed calls (miner-protocol-chain.md §3; the offer timeout is validator.offerTimeoutSeconds)
+  callTimeoutSeconds: seconds(10, 'miner-protocol-chain.md §3 (validator timeout)', 'limit on a signed validator→miner call other than an offer when the caller names none'),
+  // ours: the original reads any body and remembers every nonce (miner-protocol-chain.md §11.3)
+  maxRequestBodyBytes: bytes(1024 * 1024, 'miner-protocol-chain.md §11.3 (ours: cap body size)', 'largest signed request body a miner (or trainer) reads before verifying; training requests are a few KB'),
+  maxResponseBodyBytes: bytes(1024 * 1024, 'docs/protocol.md (ours)', 'largest response body the validator reads from a miner'),
+  maxNonceEntries: count(100_000, 'miner-protocol-chain.md §11.3 (ours: prune nonces)', 'nonces a miner remembers at once; beyond this it refuses (503) rather than forget a live nonce', 1),
   // ports (miner-protocol-chain.md §1, tournament.md §6)
   validatorPort: port(9001, 'miner-protocol-chain.md §1 VALIDATOR_PORT', 'validator API port'),
   minerPort: port(7999, 'miner-protocol-chain.md §1', 'miner server port'),

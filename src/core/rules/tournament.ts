@@ -1,4 +1,16 @@
-import { count, hours, num, seconds, text, valuesOf, type ValuesOf } from './define.ts';
+import { z } from 'zod';
+import { GPU_TYPES, type GpuType } from '../enums.ts';
+import { count, hours, num, seconds, structured, text, valuesOf, type RuleDef, type ValuesOf } from './define.ts';
+
+/** `H100,A100` or a JSON list, so an environment variable need not be JSON. */
+function parseGpuTypes(raw: string): unknown {
+  const trimmed = raw.trim();
+  if (trimmed.startsWith('[')) return JSON.parse(trimmed) as unknown;
+  return trimmed.split(',').map((part) => part.trim()).filter((part) => part !== '');
+}
+
+const gpuTypes = (value: readonly GpuType[], spec: string, doc: string): RuleDef<readonly GpuType[]> =>
+  structured<readonly GpuType[]>(Object.freeze([...value]), z.array(z.enum(GPU_TYPES)).min(1).readonly() as z.ZodType<readonly GpuType[]>, `a comma list or JSON list of GPU types (${GPU_TYPES.join(', ')})`, spec, doc, parseGpuTypes);
 
 /**
  * Tournaments and the orchestrator that places their trainings on trainer GPUs (tournament.md §2–§4).
@@ -57,6 +69,17 @@ export const tournamentDefs = {
   moveToEvalLookbackDays: num(30, 'tournament.md §4.5', 'age (days) of training tasks considered for hand-off to evaluation', { min: 0 }),
   tournamentPriority: count(1, 'tournament.md §1.3, §4.1', 'priority of tournament trainings'),
   benchmarkPriority: count(2, 'tournament.md §1.3, §4.1', 'priority of benchmark trainings'),
+  // ours: leases of the database-backed work queue that replaces the original's in-process loops (docs/tournament.md)
+  lifecycleLeaseSeconds: seconds(600, 'docs/tournament.md (ours)', 'how long a lifecycle worker holds a tournament while it works on it; a worker that died loses it after this'),
+  trainingLeaseSeconds: seconds(120, 'docs/tournament.md (ours)', 'how long the orchestrator holds a training while starting or polling it'),
+  trainingGraceSeconds: seconds(600, 'tournament.md §2 STALE_TASK_GRACE_MINUTES', 'grace after hours_to_complete before a training still running counts as timed out'),
+  textGpuTypes: gpuTypes(['H100'], 'tournament.md §3.6', 'GPU types a text training may use (the original: H100 only)'),
+  imageGpuTypes: gpuTypes(['A100', 'H100'], 'tournament.md §3.6, §10 (REF: A100 only)', 'GPU types an image training may use; the original\'s A100-only rule meant a trainer without A100s never ran one'),
+  trainerBusyHoldSeconds: seconds(3600, 'tournament.md §4.3 (REF: never corrected)', 'a GPU the trainer reports busy while the database has it free is booked for this long'),
+  unreachableTrainerHoldSeconds: seconds(7200, 'tournament.md §4.3 [HEAD 2 h]', 'an unreachable trainer\'s GPUs are booked for this long'),
+  maxPublishAttempts: count(3, 'docs/tournament.md (ours)', 'attempts at publishing a completed tournament\'s winners before giving up', 1),
+  publishRetrySeconds: seconds(900, 'docs/tournament.md (ours)', 'wait between attempts at publishing winners'),
+  taskCreationsPerPass: count(64, 'docs/tournament.md (ours)', 'tournament tasks the round-task step creates per pass (each is one transaction)', 1),
 } as const;
 
 export type TournamentRules = ValuesOf<typeof tournamentDefs>;

@@ -26,6 +26,12 @@ export interface PodProgram {
   /** The main container stays in Waiting with this reason (e.g. InvalidImageName). */
   waitingReason?: string;
   afterMs?: number;
+  /** The main container is Waiting (ContainerCreating) for this long before it runs (default 0). */
+  startAfterMs?: number;
+  /** Reason of the main container's terminated state (e.g. OOMKilled); default Completed / Error. */
+  terminatedReason?: string;
+  /** The first `follow=true` log stream breaks after this many lines although the container still runs. */
+  dropLogAfterLines?: number;
 }
 
 export type Program = (job: JobBody) => PodProgram;
@@ -39,7 +45,12 @@ export interface Recorded {
 
 const quantity = z.string().regex(/^[0-9]+(\.[0-9]+)?(m|Ki|Mi|Gi|Ti)?$/);
 const envVar = z.strictObject({ name: z.string().regex(/^[A-Za-z_][A-Za-z0-9_.-]*$/), value: z.string() });
-const volumeMount = z.strictObject({ name: z.string(), mountPath: z.string().startsWith('/'), readOnly: z.boolean().optional() });
+const volumeMount = z.strictObject({
+  name: z.string(),
+  mountPath: z.string().startsWith('/'),
+  readOnly: z.boolean().optional(),
+  subPath: z.string().refine((p) => !p.startsWith('/') && !p.split('/').includes('..'), 'a relative path without ..').optional(),
+});
 const containerSecurity = z.strictObject({
   allowPrivilegeEscalation: z.boolean(),
   privileged: z.boolean(),
@@ -66,7 +77,12 @@ const labels = z.record(z.string().regex(/^([a-z0-9.-]+\/)?[A-Za-z0-9._-]{1,63}$
 export const jobBodySchema = z.strictObject({
   apiVersion: z.literal('batch/v1'),
   kind: z.literal('Job'),
-  metadata: z.strictObject({ name: z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/).max(63), namespace: z.string(), labels }),
+  metadata: z.strictObject({
+    name: z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/).max(63),
+    namespace: z.string(),
+    labels,
+    annotations: z.record(z.string().regex(/^([a-z0-9.-]+\/)?[A-Za-z0-9._-]{1,63}$/), z.string()).optional(),
+  }),
   spec: z.strictObject({
     backoffLimit: z.number().int().min(0),
     completions: z.number().int().min(1),
@@ -84,6 +100,7 @@ export const jobBodySchema = z.strictObject({
           runAsUser: z.number().int(),
           runAsGroup: z.number().int(),
           fsGroup: z.number().int(),
+          fsGroupChangePolicy: z.enum(['OnRootMismatch', 'Always']).optional(),
           seccompProfile: z.strictObject({ type: z.enum(['RuntimeDefault', 'Localhost', 'Unconfined']) }),
         }),
         nodeSelector: z.record(z.string(), z.string()).optional(),
@@ -101,6 +118,7 @@ interface FakeJob {
   program: PodProgram;
   createdAt: number;
   podName: string;
+  followed: number;
 }
 
 function status(code: number, reason: string, message: string) {
@@ -139,7 +157,7 @@ export class FakeKubernetesApi {
     const elapsed = Date.now() - job.createdAt;
     if (p.deadlineAfterMs !== undefined && elapsed >= p.deadlineAfterMs) return { done: true, failedReason: 'DeadlineExceeded', exitCode: null, initFailed: false };
     if (p.hang || p.waitingReason) return { done: false, failedReason: null, exitCode: null, initFailed: false };
-    if (elapsed < (p.afterMs ?? 30)) return { done: false, failedReason: null, exitCode: null, initFailed: false };
+    if (elapsed < (p.startAfterMs ?? 0) + (p.afterMs ?? 30)) return { done: false, failedReason: null, exitCode: null, initFailed: false };
     if ((p.initExitCode ?? 0) !== 0) return { done: true, failedReason: 'BackoffLimitExceeded', exitCode: null, initFailed: true };
     const code = p.exitCode ?? 0;
     return { done: true, failedReason: code === 0 ? null : 'BackoffLimitExceeded', exitCode: code, initFailed: false };
@@ -159,7 +177,7 @@ export class FakeKubernetesApi {
   private podJson(job: FakeJob) {
     const s = this.state(job);
     const p = job.program;
-    const terminated = (exitCode: number) => ({ terminated: { exitCode, reason: exitCode === 0 ? 'Completed' : 'Error', startedAt: new Date(job.createdAt).toISOString(), finishedAt: new Date().toISOString() } });
+    const terminated = (exitCode: number, reason?: string) => ({ terminated: { exitCode, reason: reason ?? (exitCode === 0 ? 'Completed' : 'Error'), startedAt: new Date(job.createdAt).toISOString(), finishedAt: new Date().toISOString() } });
     const spec = job.body.spec.template.spec;
     const initStatuses = spec.initContainers.map((c) => ({ name: c.name, image: c.image, imageID: '', ready: false, restartCount: 0, state: terminated(p.initExitCode ?? 0) }));
     const mainState = s.initFailed
@@ -167,8 +185,10 @@ export class FakeKubernetesApi {
       : p.waitingReason
         ? { waiting: { reason: p.waitingReason, message: `bad image "${spec.containers[0]!.image}"` } }
         : s.exitCode !== null
-          ? terminated(s.exitCode)
-          : { running: { startedAt: new Date(job.createdAt).toISOString() } };
+          ? terminated(s.exitCode, p.terminatedReason)
+          : this.waiting(job)
+            ? { waiting: { reason: 'ContainerCreating' } }
+            : { running: { startedAt: new Date(job.createdAt).toISOString() } };
     return {
       apiVersion: 'v1',
       kind: 'Pod',
@@ -182,12 +202,27 @@ export class FakeKubernetesApi {
     };
   }
 
+  /** The main container has not started yet (startAfterMs). */
+  private waiting(job: FakeJob): boolean {
+    return !this.state(job).done && Date.now() - job.createdAt < (job.program.startAfterMs ?? 0);
+  }
+
+  /** When line `i` of the main container was written, as the kubelet's `timestamps=true` prefix (RFC 3339). */
+  lineTime(job: FakeJob, i: number): string {
+    return new Date(job.createdAt + (job.program.startAfterMs ?? 0) + i).toISOString().replace('Z', '417Z');
+  }
+
   /** What the pod log holds: the program's lines and, on a clean exit, the wrapper's result line. */
-  private log(job: FakeJob, container: string): string {
+  private log(job: FakeJob, container: string, opts: { timestamps?: boolean; sinceTime?: string } = {}): string {
     const p = job.program;
-    if (container !== 'main') return (p.initLines ?? []).map((l) => `${l}\n`).join('');
+    if (container !== job.body.spec.template.spec.containers[0]!.name) return (p.initLines ?? []).map((l) => `${l}\n`).join('');
     const s = this.state(job);
-    let text = (p.lines ?? []).map((l) => `${l}\n`).join('');
+    const since = opts.sinceTime ? Date.parse(opts.sinceTime) : null;
+    let text = (p.lines ?? [])
+      .map((l, i) => ({ l, t: this.lineTime(job, i) }))
+      .filter(({ t }) => since === null || Date.parse(t) >= since)
+      .map(({ l, t }) => `${opts.timestamps ? `${t} ` : ''}${l}\n`)
+      .join('');
     const env = job.body.spec.template.spec.containers[0]!.env;
     const output = env.find((e) => e.name === 'GOD_OUTPUT')?.value;
     if (s.exitCode === 0 && output) text += p.output !== undefined ? `\n${RESULT_MARKER}${Buffer.from(p.output).toString('base64')}\n` : `\n${RESULT_NONE}\n`;
@@ -216,7 +251,7 @@ export class FakeKubernetesApi {
         if (parsed.data.metadata.namespace !== ns) return json(400, status(400, 'BadRequest', 'the namespace of the provided object does not match the namespace sent on the request'));
         if (this.jobs.has(`${ns}/${parsed.data.metadata.name}`)) return json(409, status(409, 'AlreadyExists', `jobs.batch "${parsed.data.metadata.name}" already exists`));
         const body = { ...parsed.data, metadata: { ...parsed.data.metadata, uid: randomUUID(), creationTimestamp: new Date().toISOString() } };
-        const job: FakeJob = { body, program: this.program(parsed.data), createdAt: Date.now(), podName: `${parsed.data.metadata.name}-x7k2p` };
+        const job: FakeJob = { body, program: this.program(parsed.data), createdAt: Date.now(), podName: `${parsed.data.metadata.name}-x7k2p`, followed: 0 };
         this.jobs.set(`${ns}/${parsed.data.metadata.name}`, job);
         return json(201, body);
       }
@@ -240,12 +275,36 @@ export class FakeKubernetesApi {
     if (log && req.method === 'GET') {
       const job = [...this.jobs.values()].find((j) => j.podName === log[2]);
       if (!job) return json(404, status(404, 'NotFound', `pods "${log[2]}" not found`));
-      let text = this.log(job, record.query.container ?? 'main');
+      const container = record.query.container ?? 'main';
+      if (this.waiting(job) || job.program.waitingReason) {
+        return json(400, status(400, 'BadRequest', `container "${container}" in pod "${job.podName}" is waiting to start: ${job.program.waitingReason ?? 'ContainerCreating'}`));
+      }
+      let text = this.log(job, container, { timestamps: record.query.timestamps === 'true', ...(record.query.sinceTime ? { sinceTime: record.query.sinceTime } : {}) });
+      if (record.query.follow === 'true') return void this.follow(job, text, res);
       const tail = Number(record.query.tailLines);
       if (Number.isInteger(tail) && tail >= 0) text = text.split('\n').filter((_, i, all) => i < all.length - 1 || all[i] !== '').slice(-tail).map((l) => `${l}\n`).join('');
       res.writeHead(200, { 'content-type': 'text/plain' });
       return void res.end(text);
     }
     json(404, status(404, 'NotFound', 'the server could not find the requested resource'));
+  }
+
+  /** A `follow=true` log stream: the log so far, then open until the container ends or the Job is deleted. */
+  private follow(job: FakeJob, text: string, res: http.ServerResponse): void {
+    res.writeHead(200, { 'content-type': 'text/plain' });
+    const drop = job.followed++ === 0 ? job.program.dropLogAfterLines : undefined;
+    if (drop !== undefined) {
+      res.end(text.split('\n').slice(0, drop).map((l) => `${l}\n`).join(''));
+      return;
+    }
+    res.write(text);
+    const key = `${job.body.metadata.namespace}/${job.body.metadata.name}`;
+    const timer = setInterval(() => {
+      if (this.jobs.get(key) !== job || this.state(job).done || res.destroyed) {
+        clearInterval(timer);
+        res.end();
+      }
+    }, 10);
+    res.on('close', () => clearInterval(timer));
   }
 }

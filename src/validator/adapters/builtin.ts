@@ -4,6 +4,7 @@
  * and the do-nothing hub and tournament sources. Production swaps each for a real
  * adapter; none of these pretends to be one.
  */
+import { LlmUnsupportedError } from '../../llm/errors.ts';
 import { builtinDatasetInfo, builtinImagePairs, IMAGE_DATASET_ID, isBuiltinDataset, listBuiltinDatasets, loadBuiltinDataset } from '../../ml/data/builtin.ts';
 import type {
   ChatMessage,
@@ -31,13 +32,42 @@ export function parseBuiltinRef(ref: string): { id: string; rows: number | undef
   return { id: m[1]!, rows: m[2] ? Number(m[2]) : undefined };
 }
 
-/** Built-in ids (src/ml's datasets), or a URL of a JSON array (or JSON lines) read through the fetcher. */
+/** Freezes a row and everything in it, so a cached dataset cannot be changed by one of its readers. */
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    for (const v of Object.values(value)) deepFreeze(v);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+/**
+ * Built-in ids (src/ml's datasets), or a URL of a JSON array (or JSON lines) read through the fetcher. A built-in
+ * dataset is a pure function of its id and size, so the last few are kept, as the Hugging Face cache keeps a
+ * downloaded dataset for the next task that names it; the cached rows are frozen (readers copy before changing).
+ * URLs are not cached: what is behind a URL can change.
+ */
 export class BuiltinDatasetSource implements DatasetSource {
-  constructor(private readonly fetcher: Fetcher = httpFetcher, private readonly maxBytes = 2_147_483_646) {}
+  private readonly cache = new Map<string, readonly DataRow[]>();
+
+  constructor(
+    private readonly fetcher: Fetcher = httpFetcher,
+    private readonly maxBytes = 2_147_483_646,
+    private readonly cacheEntries = 4,
+  ) {}
 
   async load(ref: string, fileFormat: string): Promise<DataRow[]> {
     const builtin = parseBuiltinRef(ref);
-    if (builtin) return loadBuiltinDataset(builtin.id, builtin.rows === undefined ? {} : { rows: builtin.rows });
+    if (builtin) {
+      const key = `${builtin.id}@${builtin.rows ?? ''}`;
+      let rows = this.cache.get(key);
+      if (rows) this.cache.delete(key);
+      else rows = deepFreeze(loadBuiltinDataset(builtin.id, builtin.rows === undefined ? {} : { rows: builtin.rows }));
+      // Most recently used last; the oldest entry goes first.
+      this.cache.set(key, rows);
+      while (this.cache.size > this.cacheEntries) this.cache.delete(this.cache.keys().next().value!);
+      return [...rows];
+    }
     if (!/^[a-z]+:\/\//.test(ref) && fileFormat === 'hf') {
       throw new Error(`dataset ${ref} is not available: the built-in source knows god-local/* ids and URLs of JSON files`);
     }
@@ -109,7 +139,7 @@ export class TemplateLlm implements LlmClient {
       return JSON.stringify(row);
     }
     if (system === INPUT_REFORMULATION_SYSTEM) return user;
-    throw new Error('the built-in template engine cannot answer free-form prompts; configure an OpenAI-compatible endpoint');
+    throw new LlmUnsupportedError('the built-in template engine cannot answer free-form prompts; configure an OpenAI-compatible endpoint');
   }
 }
 

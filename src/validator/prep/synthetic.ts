@@ -5,6 +5,7 @@
  */
 import type { TaskType } from '../../core/enums.ts';
 import type { PrepRules } from '../../core/rules/prep.ts';
+import { isHopelessLlmError } from '../../llm/errors.ts';
 import type { DataRow, LlmClient } from '../ports.ts';
 import { sample, seededRandom, type Random } from '../rng.ts';
 import { afterThinking, answerMessages, extractJsonObject, inputReformulationMessages, rowReformulationMessages } from './prompts.ts';
@@ -71,12 +72,14 @@ async function dpoRow(row: DataRow, deps: SyntheticDeps): Promise<DataRow> {
   return out;
 }
 
+/** Retries `fn`, except after a failure no retry can cure (a spent budget, a client that cannot answer at all). */
 async function withAttempts<T>(attempts: number, fn: () => Promise<T>): Promise<T> {
   let last: unknown;
   for (let i = 0; i < attempts; i++) {
     try {
       return await fn();
     } catch (err) {
+      if (isHopelessLlmError(err)) throw err;
       last = err;
     }
   }
@@ -93,7 +96,16 @@ export async function generateDpoRows(train: readonly DataRow[], deps: Synthetic
     if (deps.now() > deadline) throw new Error('synthetic DPO generation timed out');
     const batch = prompts.slice(i, i + r.synthGenBatchSize);
     const rows = await withAttempts(r.synthBatchAttempts, () =>
-      Promise.all(batch.map((row) => withAttempts(r.synthPromptAttempts, () => dpoRow(row, deps)).catch(() => null))),
+      // A failed prompt is skipped; a hopeless failure ends generation (the caller falls back to train rows)
+      // instead of being retried for every one of up to synthDpoMaxPrompts prompts.
+      Promise.all(
+        batch.map((row) =>
+          withAttempts(r.synthPromptAttempts, () => dpoRow(row, deps)).catch((err: unknown) => {
+            if (isHopelessLlmError(err)) throw err;
+            return null;
+          }),
+        ),
+      ),
     );
     for (const row of rows) if (row && out.length < r.syntheticTotalSize) out.push(row);
   }
