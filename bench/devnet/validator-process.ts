@@ -134,11 +134,11 @@ try {
   const dirs = { busy: join(home, 'validator-db'), twin: join(home, 'twin-db') };
   const target = async (dir: string, name: string): Promise<{ dataDir: string; databaseUrl?: string }> => {
     if (!pg) return { dataDir: dir };
-    if (name === 'busy') return { dataDir: dir, databaseUrl: pg.url };
-    const admin = await openDb({ databaseUrl: pg.url });
+    if (name === 'busy') return { dataDir: dir, databaseUrl: pg.socketUrl };
+    const admin = await openDb({ databaseUrl: pg.socketUrl });
     await admin.exec('CREATE DATABASE twin');
     await admin.close();
-    return { dataDir: dir, databaseUrl: pg.url.replace(/\/postgres$/, '/twin') };
+    return { dataDir: dir, databaseUrl: pg.socketUrl.replace('/postgres?', '/twin?') };
   };
   const targets = { busy: await target(dirs.busy, 'busy'), twin: await target(dirs.twin, 'twin') };
   for (const t of Object.values(targets)) await (await openDb({ ...(t.databaseUrl ? { databaseUrl: t.databaseUrl } : { dataDir: t.dataDir }), migrate: true })).close();
@@ -154,7 +154,7 @@ try {
   const [cb, ct] = await Promise.all([b.exit, tw.exit]);
   if (cb !== 0 || ct !== 0) throw new Error(`validator children exited with ${cb} and ${ct}`);
   weightsCpuMs = b.weightsCpuMs();
-  const after = await openDb(pg ? { databaseUrl: pg.url } : { dataDir: dirs.busy });
+  const after = await openDb(pg ? { databaseUrl: pg.socketUrl } : { dataDir: dirs.busy });
   const { rows } = await after.query<{ task_type: string; status: string }>('SELECT task_type::text, status FROM tasks ORDER BY created_at');
   statuses = rows.map((r) => `${r.task_type}=${r.status}`).join(', ');
   await after.close();

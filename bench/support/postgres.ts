@@ -19,7 +19,7 @@ function freePort(): Promise<number> {
 }
 
 /** Starts the server; returns its URL and a stop function, or why there is none. */
-export async function temporaryPostgres(label: string): Promise<{ url: string; stop: () => void } | string> {
+export async function temporaryPostgres(label: string): Promise<{ url: string; socketUrl: string; stop: () => void } | string> {
   const base = '/usr/lib/postgresql';
   const version = existsSync(base) ? readdirSync(base).sort((a, b) => Number(b) - Number(a))[0] : undefined;
   const bin = version ? join(base, version, 'bin') : undefined;
@@ -39,6 +39,8 @@ export async function temporaryPostgres(label: string): Promise<{ url: string; s
   run(join(bin, 'pg_ctl'), ['-D', dir, '-o', `-c listen_addresses=127.0.0.1 -p ${port} -k /tmp -c fsync=on`, '-l', join(dir, 'log'), '-w', 'start']);
   return {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+    // The same server over its Unix socket (in /tmp), as a validator on the database's host would connect.
+    socketUrl: `postgres://postgres@/postgres?host=/tmp&port=${port}`,
     stop: () => {
       run(join(bin, 'pg_ctl'), ['-D', dir, '-m', 'fast', 'stop']);
       rmSync(dir, { recursive: true, force: true });

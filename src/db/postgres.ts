@@ -39,7 +39,11 @@ export function maskUrl(url: string): string {
     if (u.password) u.password = '***';
     return u.toString();
   } catch {
-    return '(unparsable DATABASE_URL)';
+    // WHATWG URL refuses libpq's socket form (`postgres://user:pw@/db?host=/run/postgresql`): mask by pattern.
+    const m = /^([a-z]+:\/\/)([^@/?#]*@)?(.*)$/i.exec(url);
+    if (!m) return '(unparsable DATABASE_URL)';
+    const user = m[2] ? `${m[2].slice(0, -1).split(':')[0]}${m[2].includes(':') ? ':***' : ''}@` : '';
+    return `${m[1]}${user}${m[3]}`;
   }
 }
 
