@@ -24,6 +24,8 @@ interface RunOptions {
   hotkey?: string;
   walletPath?: string;
   chainUrl?: string;
+  network?: 'devnet' | 'finney' | 'test';
+  endpoint?: string;
   stakeFile?: string;
   netuid?: number;
   minStake?: number;
@@ -38,6 +40,7 @@ async function run(opts: RunOptions): Promise<void> {
   const { createLogger } = await import('../../log/index.ts');
   const { Sr25519Keypair, initCrypto } = await import('../../keys/keypair.ts');
   const { loadHotkey, resolveWalletRoot } = await import('../../keys/wallet.ts');
+  const { chainTarget, connectChain } = await import('../../chain/connect.ts');
   const miner = await import('../../miner/index.ts');
 
   const { config } = loadConfig({ cli: parseSetFlags(opts.set) });
@@ -54,9 +57,9 @@ async function run(opts: RunOptions): Promise<void> {
   if (opts.stakeFile) {
     const table = JSON.parse(readFileSync(opts.stakeFile, 'utf8')) as Record<string, number>;
     lookupStake = (hotkey) => (Object.hasOwn(table, hotkey) ? { found: true, stake: Number(table[hotkey]) } : { found: false });
-  } else if (opts.chainUrl ?? process.env.GOD_CHAIN_URL) {
-    const { httpChain } = await import('../../chain/devnet/index.ts');
-    const chain = httpChain((opts.chainUrl ?? process.env.GOD_CHAIN_URL) as string);
+  } else if (chainTarget({ chainUrl: opts.chainUrl ?? process.env.GOD_CHAIN_URL, network: opts.network, endpoint: opts.endpoint }, config)) {
+    const target = chainTarget({ chainUrl: opts.chainUrl ?? process.env.GOD_CHAIN_URL, network: opts.network, endpoint: opts.endpoint }, config)!;
+    const chain = await connectChain(target);
     let stakes = new Map<string, number>();
     const refresh = async () => {
       try {
@@ -67,10 +70,13 @@ async function run(opts: RunOptions): Promise<void> {
     };
     await refresh();
     const timer = setInterval(() => void refresh(), config.protocol.metagraphSyncSeconds * 1000);
-    stopStakes = () => clearInterval(timer);
+    stopStakes = () => {
+      clearInterval(timer);
+      void chain.close().catch(() => undefined);
+    };
     lookupStake = (hotkey) => (stakes.has(hotkey) ? { found: true, stake: stakes.get(hotkey) as number } : { found: false });
   } else {
-    throw new Error('say where validator stakes come from: --chain-url <devnet chain> or --stake-file <json {hotkey: stake}>');
+    throw new Error('say where validator stakes come from: --chain-url <devnet chain>, --network finney|test, or --stake-file <json {hotkey: stake}>');
   }
 
   const hubToken = config.services.huggingfaceToken;
@@ -131,6 +137,8 @@ export function register(program: Command): void {
     .option('--hotkey <name>', 'hotkey in the wallet (default chain.hotkeyName)')
     .option('--wallet-path <dir>', 'wallet root (default chain.walletDir)')
     .option('--chain-url <url>', 'devnet chain to read validator stakes from (default $GOD_CHAIN_URL)')
+    .addOption(new Option('--network <network>', 'finney or test: read validator stakes from subtensor (default general.network)').choices(['devnet', 'finney', 'test']))
+    .option('--endpoint <wss>', 'subtensor websocket endpoint (default chain.endpoint, else the network\'s entrypoint)')
     .option('--stake-file <path>', 'JSON {hotkey: stake} instead of a chain (tests, private setups)')
     .addOption(new Option('--netuid <n>', 'subnet (default protocol.netuid)').argParser(Number))
     .addOption(new Option('--min-stake <tao>', 'stake a validator needs (default protocol.minStakeThreshold)').argParser(Number))

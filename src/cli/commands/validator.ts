@@ -4,7 +4,7 @@
  * signed blob URLs and `/auditing/scores-url`. Everything it does is logged as structured lines.
  */
 import { join, resolve } from 'node:path';
-import { Command, InvalidArgumentError } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 
 export interface ValidatorCliOptions {
   netuid?: number;
@@ -12,6 +12,8 @@ export interface ValidatorCliOptions {
   hotkey?: string;
   walletPath?: string;
   chainUrl?: string;
+  network?: 'devnet' | 'finney' | 'test';
+  endpoint?: string;
   hubUrl?: string;
   host: string;
   port: number;
@@ -46,6 +48,8 @@ export function register(program: Command): void {
     .option('--hotkey <name>', 'hotkey name inside the wallet (default: chain.hotkeyName)')
     .option('--wallet-path <dir>', 'wallets directory (default: chain.walletDir or BT_WALLET_PATH)')
     .option('--chain-url <url>', 'devnet chain served by `god chain` (default: GOD_CHAIN_URL); without a chain no metagraph sync and no weights')
+    .addOption(new Option('--network <network>', 'finney or test: sync the metagraph from and set weights on subtensor (default general.network; devnet needs --chain-url)').choices(['devnet', 'finney', 'test']))
+    .option('--endpoint <wss>', 'subtensor websocket endpoint (default chain.endpoint, else the network\'s entrypoint)')
     .option('--hub-url <url>', 'model hub server (default: storage.hubUrl, else the local hub directory)')
     .option('--host <host>', 'address the validator\'s HTTP surface listens on', '127.0.0.1')
     .option('--port <port>', 'port of the HTTP surface (blobs, /auditing/scores-url; 0 picks one)', portNumber, 9100)
@@ -152,12 +156,16 @@ export async function runValidator(opts: ValidatorCliOptions, untilStopped: () =
     const storageHub = hubUrl ? new HttpModelHub({ baseUrl: hubUrl }) : await LocalModelHub.open({ root: config.storage.hubDir ?? join(home, 'hub'), clock, logger: log });
 
     let chain: import('../../chain/types.ts').Chain | undefined;
-    const chainUrl = opts.chainUrl ?? process.env.GOD_CHAIN_URL;
-    if (chainUrl) {
-      const { httpChain } = await import('../../chain/devnet/index.ts');
-      chain = httpChain(chainUrl, keypair);
+    const { chainTarget, connectChain } = await import('../../chain/connect.ts');
+    const target = chainTarget({ chainUrl: opts.chainUrl ?? process.env.GOD_CHAIN_URL, network: opts.network, endpoint: opts.endpoint }, config);
+    if (target) {
+      // Subtensor (finney/test) signs set_weights with this hotkey; an unreachable endpoint stops start-up here.
+      const connected = await connectChain(target, keypair);
+      chain = connected;
+      stops.unshift(() => connected.close());
+      log.info(target.network === 'devnet' ? { chain: target.url } : { network: target.network, endpoint: target.endpoint }, 'chain connected');
     } else {
-      log.warn('no chain URL (--chain-url or GOD_CHAIN_URL): the metagraph is not synced and weights are not set');
+      log.warn('no chain (--chain-url / GOD_CHAIN_URL for the devnet, or --network finney|test): the metagraph is not synced and weights are not set');
     }
 
     // The Python sandbox takes a while to warm up: start it on the first GRPO task, not at boot.
