@@ -7,6 +7,7 @@
 import { ApiException, BatchV1Api, CoreV1Api, KubeConfig, type V1Job, type V1Pod } from '@kubernetes/client-node';
 import { LogTail, type ContainerBackend, type ContainerJobSpec, type ContainerRunResult, type RunOptions } from '../evaluation-exec/backend.ts';
 import { ContainerAbortedError, ContainerInputError, ContainerStartError, ContainerTimeoutError, MalformedResultsError } from '../evaluation-exec/errors.ts';
+import { podOfJob, readJobStatus } from './jobs.ts';
 import { INIT_CONTAINER, JOB_LABEL, MAIN_CONTAINER, jobManifest, splitResultLine, type KubernetesJobPolicy } from './manifest.ts';
 
 /** Waiting reasons that never resolve on their own: fail now instead of at the deadline. */
@@ -127,28 +128,22 @@ export class KubernetesContainerBackend implements ContainerBackend {
   }
 
   private async phase(name: string): Promise<Phase> {
-    let job: V1Job;
-    try {
-      job = await this.batch.readNamespacedJobStatus({ name, namespace: this.namespace });
-    } catch (err) {
-      if (err instanceof ApiException && err.code === 404) return { kind: 'fatal', error: new ContainerStartError(`Job ${name} disappeared`) };
-      // A transient API error: keep polling until the deadline.
-      return { kind: 'running' };
+    const status = await readJobStatus(this.batch, this.namespace, name);
+    switch (status.kind) {
+      case 'gone':
+        return { kind: 'fatal', error: new ContainerStartError(`Job ${name} disappeared`) };
+      case 'failed':
+        return { kind: 'done', failedReason: status.reason };
+      case 'complete':
+        return { kind: 'done', failedReason: null };
+      default:
+        // Running, or a transient API error: keep polling until the deadline.
+        return { kind: 'running' };
     }
-    const conditions = job.status?.conditions ?? [];
-    const failed = conditions.find((c) => c.type === 'Failed' && c.status === 'True');
-    if (failed) return { kind: 'done', failedReason: failed.reason ?? 'Failed' };
-    if (conditions.some((c) => c.type === 'Complete' && c.status === 'True')) return { kind: 'done', failedReason: null };
-    return { kind: 'running' };
   }
 
-  private async pod(jobName: string): Promise<V1Pod | null> {
-    try {
-      const list = await this.core.listNamespacedPod({ namespace: this.namespace, labelSelector: `${JOB_LABEL}=${jobName}` });
-      return list.items[0] ?? null;
-    } catch {
-      return null;
-    }
+  private pod(jobName: string): Promise<V1Pod | null> {
+    return podOfJob(this.core, this.namespace, JOB_LABEL, jobName);
   }
 
   private async readLog(pod: V1Pod, container: string): Promise<string> {

@@ -9,6 +9,7 @@
 import { mkdir } from 'node:fs/promises';
 import { ApiException, BatchV1Api, CoreV1Api, type KubeConfig, type V1ContainerStatus, type V1Job, type V1Pod } from '@kubernetes/client-node';
 import { apiMessage } from '../../k8s/backend.ts';
+import { podOfJob, readJobStatus, type JobStatus } from '../../k8s/jobs.ts';
 import { folderUsage } from '../../isolation/usage.ts';
 import { lastErrorLine, type Executor, type IsolationLine, type PreparedJob, type RunHooks, type RunOutcome } from '../executor.ts';
 import type { JobHandle } from '../store.ts';
@@ -41,7 +42,7 @@ const sleep = (ms: number, signal: AbortSignal) =>
     signal.addEventListener('abort', done, { once: true });
   });
 
-type JobState = { kind: 'active' } | { kind: 'complete' } | { kind: 'failed'; reason: string; message: string } | { kind: 'gone' };
+type JobState = JobStatus;
 
 export class KubernetesExecutor implements Executor {
   readonly kind = 'kubernetes' as const;
@@ -204,28 +205,13 @@ export class KubernetesExecutor implements Executor {
     return { kind: 'exited', code: null, signal: null, lastError: `Job ${name} ended (${why}) without the container's exit status` };
   }
 
-  private async jobState(name: string): Promise<JobState> {
-    let job: V1Job;
-    try {
-      job = await this.batch.readNamespacedJobStatus({ name, namespace: this.namespace });
-    } catch (err) {
-      if (err instanceof ApiException && err.code === 404) return { kind: 'gone' };
-      return { kind: 'active' }; // a transient API error: the deadlines still apply
-    }
-    const conditions = job.status?.conditions ?? [];
-    const failed = conditions.find((c) => c.type === 'Failed' && c.status === 'True');
-    if (failed) return { kind: 'failed', reason: failed.reason ?? 'Failed', message: failed.message ?? '' };
-    if (conditions.some((c) => c.type === 'Complete' && c.status === 'True')) return { kind: 'complete' };
-    return { kind: 'active' };
+  private jobState(name: string): Promise<JobState> {
+    // A transient API error reads as active: the deadlines still apply.
+    return readJobStatus(this.batch, this.namespace, name);
   }
 
-  private async pod(jobName: string): Promise<V1Pod | null> {
-    try {
-      const list = await this.core.listNamespacedPod({ namespace: this.namespace, labelSelector: `${JOB_LABEL}=${jobName}` });
-      return list.items[0] ?? null;
-    } catch {
-      return null;
-    }
+  private pod(jobName: string): Promise<V1Pod | null> {
+    return podOfJob(this.core, this.namespace, JOB_LABEL, jobName);
   }
 
   private async deleteJob(namespace: string, name: string): Promise<void> {
