@@ -6,8 +6,9 @@
  * frames, {StatusCode}, State with OOMKilled). What a started container "does", which other endpoints exist (image
  * pulls, builds, archives) and what the create call must carry besides the schema are the subclass's.
  *
- * Fakes built on it: src/evaluation-exec/testing/fake-docker.ts (evaluation containers) and
- * test/trainer/fake-docker.ts (training builds and runs).
+ * Fakes built on it: src/evaluation-exec/testing/fake-docker.ts (evaluation containers),
+ * test/trainer/fake-docker.ts (training builds and runs) and src/miner/container/fake-docker.ts (the miner's
+ * axolotl/kohya containers and volumes, optionally on a loopback port).
  */
 import http from 'node:http';
 import type { z } from 'zod';
@@ -68,7 +69,8 @@ export abstract class FakeDockerEngineBase<B extends { Image: string }, C extend
   readonly containers = new Map<string, C>();
   /** Images present on the fake host. */
   readonly images = new Set<string>();
-  private readonly server: http.Server;
+  /** Protected so that a subclass may listen elsewhere than `socketPath` (e.g. a loopback port). */
+  protected readonly server: http.Server;
   private nextId = 1;
 
   /** Schema of the create body; a body it refuses gets 400 naming the field paths. */
@@ -94,6 +96,19 @@ export abstract class FakeDockerEngineBase<B extends { Image: string }, C extend
   calls(): string[] {
     return this.requests.map((r) => `${r.method} ${r.path}`);
   }
+
+  /** Id of the n-th created container (from 1): 64 characters starting with `idPrefix`, as the Engine's are. */
+  protected containerId(n: number): string {
+    return `${this.idPrefix}${String(n).padStart(63, '0')}`;
+  }
+
+  /** Whether a create call's image is on the fake host. */
+  protected hasImage(image: string): boolean {
+    return this.images.has(image);
+  }
+
+  /** Called once a wait call has been answered, e.g. to remove an AutoRemove container. */
+  protected waited(_c: C): void {}
 
   /** The container record for an accepted create call; subclasses add their own state. */
   protected abstract newContainer(base: FakeContainer<B>): C;
@@ -153,10 +168,10 @@ export abstract class FakeDockerEngineBase<B extends { Image: string }, C extend
       record.body = body;
       const parsed = this.createSchema.safeParse(body);
       if (!parsed.success) return json(400, { message: issuesText(parsed.error) });
-      if (!this.images.has(parsed.data.Image)) return json(404, { message: `No such image: ${parsed.data.Image}` });
+      if (!this.hasImage(parsed.data.Image)) return json(404, { message: `No such image: ${parsed.data.Image}` });
       const refusal = this.admit(parsed.data, query);
       if (refusal) return json(400, { message: refusal });
-      const id = `${this.idPrefix}${String(this.nextId++).padStart(63, '0')}`;
+      const id = this.containerId(this.nextId++);
       const base: FakeContainer<B> = { id, body: parsed.data, state: 'created', exitCode: 0, oom: false, output: [], waiters: [] };
       if (query.name !== undefined) base.name = query.name;
       this.containers.set(id, this.newContainer(base));
@@ -174,7 +189,10 @@ export abstract class FakeDockerEngineBase<B extends { Image: string }, C extend
         return void res.writeHead(204).end();
       }
       if (method === 'POST' && action === 'wait') {
-        const answer = () => json(200, { StatusCode: c.exitCode, Error: null });
+        const answer = () => {
+          json(200, { StatusCode: c.exitCode, Error: null });
+          this.waited(c);
+        };
         if (c.state === 'exited') return answer();
         c.waiters.push(answer);
         return;

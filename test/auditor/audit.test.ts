@@ -3,13 +3,8 @@
  * setter (`setWeightsOnce`) writing the scores file to a signed-URL blob store served over loopback HTTP, the real
  * public API (`createApiServer`, PGlite) answering `/auditing/*`, and the auditor reading all of it over HTTP.
  */
-import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Command } from 'commander';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApiServer, type ApiServer } from '../../src/api/server.ts';
 import { AuditError, auditOnce, formatReport } from '../../src/auditor/index.ts';
 import { DevnetChainService, inProcessChain, serveDevnetChain, type DevnetChain } from '../../src/chain/devnet/index.ts';
 import { registerAuditor } from '../../src/cli/commands/auditor.ts';
@@ -18,12 +13,11 @@ import { loadConfig } from '../../src/config/load.ts';
 import type { Config } from '../../src/config/schema.ts';
 import { openTestDb, type TestDb } from '../../src/db/testing.ts';
 import { Sr25519Keypair, initCrypto } from '../../src/keys/keypair.ts';
-import { createServer, type GodServer } from '../../src/http/index.ts';
-import { LocalBlobStore } from '../../src/storage/blob/local.ts';
-import { registerBlobRoutes } from '../../src/storage/blob/server.ts';
+import type { GodServer } from '../../src/http/index.ts';
 import { StorageBlobAdapter } from '../../src/validator/adapters/blob-stores.ts';
 import { setWeightsOnce } from '../../src/validator/weights/loop.ts';
 import { testContext } from '../validator/support/context.ts';
+import { publishValidator, type PublishedValidator } from './support.ts';
 
 const NETUID = 56;
 const START = Date.UTC(2025, 8, 15, 12, 0, 0);
@@ -38,12 +32,10 @@ let miners: Sr25519Keypair[];
 let burn: Sr25519Keypair;
 let config: Config;
 let tdb: TestDb;
-let api: ApiServer;
+let published: PublishedValidator | undefined;
 let apiUrl: string;
-let blobServer: GodServer;
 let blobs: StorageBlobAdapter;
 let scoresKey: string;
-let dir: string;
 let chainHttp: { server: GodServer; url: string };
 
 async function addTask(t: { organic: boolean; daysAgo: number; hours: number; model: string; scores: [Sr25519Keypair, number][] }): Promise<string> {
@@ -106,25 +98,15 @@ beforeAll(async () => {
   // Outside the 7-day window: the validator leaves it out of the file.
   await addTask({ organic: false, daysAgo: 8, hours: 2, model: 'gpt2', scores: [[m4, 3]] });
 
-  dir = await mkdtemp(join(tmpdir(), 'god-audit-'));
-  const store = await LocalBlobStore.open({ root: dir, secret: randomBytes(32), clock });
-  blobServer = createServer({ logRequests: false });
-  registerBlobRoutes(blobServer, store);
-  const blobUrl = await blobServer.listen({ port: 0, host: '127.0.0.1' });
-  store.setBaseUrl(blobUrl);
-  blobs = new StorageBlobAdapter(store, blobUrl);
-
-  api = createApiServer({ db: tdb.db, clock, config, webhooks: false, logRequests: false });
-  apiUrl = await api.listen({ port: 0, host: '127.0.0.1' });
+  published = await publishValidator(tdb.db, clock, config);
+  ({ blobs, apiUrl } = published);
 }, 120_000);
 
 afterAll(async () => {
-  await api?.close();
+  await published?.close();
   await chainHttp?.server.close();
-  await blobServer?.close();
   await service?.stop();
   await tdb?.cleanup();
-  if (dir) await rm(dir, { recursive: true, force: true });
 });
 
 describe('god auditor against the devnet chain and the validator API', () => {

@@ -3,26 +3,20 @@
  * validator's real public API is counted in `god_audits_total` by outcome, read from its own `/metrics`. Nothing is
  * faked: the validator's weight setter publishes the scores file to a signed-URL blob store over loopback HTTP.
  */
-import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Command } from 'commander';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApiServer, type ApiServer } from '../../src/api/server.ts';
 import { DevnetChainService, inProcessChain, serveDevnetChain, type DevnetChain } from '../../src/chain/devnet/index.ts';
 import { registerAuditor } from '../../src/cli/commands/auditor.ts';
 import { ManualClock } from '../../src/clock/index.ts';
 import { loadConfig } from '../../src/config/load.ts';
 import type { Config } from '../../src/config/schema.ts';
 import { openTestDb, type TestDb } from '../../src/db/testing.ts';
-import { createServer, type GodServer } from '../../src/http/index.ts';
+import type { GodServer } from '../../src/http/index.ts';
 import { Sr25519Keypair, initCrypto } from '../../src/keys/keypair.ts';
-import { LocalBlobStore } from '../../src/storage/blob/local.ts';
-import { registerBlobRoutes } from '../../src/storage/blob/server.ts';
 import { StorageBlobAdapter } from '../../src/validator/adapters/blob-stores.ts';
 import { setWeightsOnce } from '../../src/validator/weights/loop.ts';
 import { testContext } from '../validator/support/context.ts';
+import { publishValidator, type PublishedValidator } from './support.ts';
 
 const NETUID = 56;
 const START = Date.UTC(2025, 8, 15, 12, 0, 0);
@@ -35,11 +29,9 @@ let miner: Sr25519Keypair;
 let burn: Sr25519Keypair;
 let config: Config;
 let tdb: TestDb;
-let api: ApiServer;
+let published: PublishedValidator | undefined;
 let apiUrl: string;
-let blobServer: GodServer;
 let blobs: StorageBlobAdapter;
-let dir: string;
 let chainHttp: { server: GodServer; url: string };
 
 beforeAll(async () => {
@@ -68,25 +60,15 @@ beforeAll(async () => {
   await tdb.db.query(`INSERT INTO instruct_text_tasks (task_id, field_instruction) VALUES ($1, 'instruction')`, [taskId]);
   await tdb.db.query('INSERT INTO task_nodes (task_id, hotkey, netuid, quality_score) VALUES ($1, $2, $3, 3)', [taskId, miner.ss58Address, NETUID]);
 
-  dir = await mkdtemp(join(tmpdir(), 'god-audit-loop-'));
-  const store = await LocalBlobStore.open({ root: dir, secret: randomBytes(32), clock });
-  blobServer = createServer({ logRequests: false });
-  registerBlobRoutes(blobServer, store);
-  const blobUrl = await blobServer.listen({ port: 0, host: '127.0.0.1' });
-  store.setBaseUrl(blobUrl);
-  blobs = new StorageBlobAdapter(store, blobUrl);
-
-  api = createApiServer({ db: tdb.db, clock, config, webhooks: false, logRequests: false });
-  apiUrl = await api.listen({ port: 0, host: '127.0.0.1' });
+  published = await publishValidator(tdb.db, clock, config);
+  ({ blobs, apiUrl } = published);
 }, 120_000);
 
 afterAll(async () => {
-  await api?.close();
+  await published?.close();
   await chainHttp?.server.close();
-  await blobServer?.close();
   await service?.stop();
   await tdb?.cleanup();
-  if (dir) await rm(dir, { recursive: true, force: true });
 });
 
 describe('god auditor --metrics-port', () => {

@@ -1,18 +1,13 @@
 /**
- * A fake Docker Engine for tests: an HTTP server (on a unix socket or loopback port) that answers the calls
- * DockerClient makes the way the Engine API documents them, and records every request. It runs nothing —
- * each container "exits" at once with the code `exitCode(name, body)` chooses. No Docker engine runs here;
- * this is how the backend's requests are checked.
+ * A fake Docker Engine for the miner's container backend (no Docker engine runs here), on the shared skeleton
+ * (src/testing/fake-docker-engine.ts: recording, container lifecycle, documented answer shapes). It runs nothing:
+ * each container "exits" as soon as it starts, with the code `exitCode(name, body)` chooses and the log text
+ * `logs(name)` gives. It adds what the miner needs besides: named volumes, AutoRemove, every image present (the
+ * miner pulls none), short ids (`c1`, `c2`, …) and a loopback port as well as a unix socket.
  */
-import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-
-export interface RecordedRequest {
-  readonly method: string;
-  /** Path without the API version prefix, with the query string. */
-  readonly path: string;
-  readonly body: unknown;
-}
+import { z } from 'zod';
+import { dockerFrame, FakeDockerEngineBase, type FakeContainer, type FakeRequest, type Recorded } from '../../testing/fake-docker-engine.ts';
 
 export interface FakeDockerOptions {
   /** Exit code of a container, by its create name and body (default 0). */
@@ -21,96 +16,126 @@ export interface FakeDockerOptions {
   readonly logs?: (name: string) => string;
 }
 
+/** Loose on purpose: backend.test.ts checks the bodies strictly against the documented format. */
+const createSchema = z.looseObject({
+  Image: z.string(),
+  Tty: z.boolean().optional(),
+  HostConfig: z.looseObject({ AutoRemove: z.boolean().optional() }).optional(),
+});
+type CreateBody = z.infer<typeof createSchema>;
+type Container = FakeContainer<CreateBody>;
+
+/**
+ * The fake the tests use. A wrapper rather than a subclass because its `listen` picks the address and returns how
+ * to reach it, where the skeleton's listens on the socket given at construction.
+ */
 export class FakeDockerEngine {
-  readonly requests: RecordedRequest[] = [];
-  private readonly containers = new Map<string, { name: string; body: Record<string, unknown>; started: boolean }>();
-  private readonly volumes = new Set<string>();
-  private server: http.Server | null = null;
-  private next = 1;
+  private readonly engine: MinerEngine;
 
-  constructor(private readonly options: FakeDockerOptions = {}) {}
-
-  /** Listens on a unix socket path, or on a loopback port when none is given; returns how to reach it. */
-  async listen(socketPath?: string): Promise<{ socketPath?: string; baseUrl?: string }> {
-    this.server = http.createServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => this.handle(req, Buffer.concat(chunks), res));
-    });
-    if (socketPath) {
-      await new Promise<void>((r) => this.server?.listen(socketPath, r));
-      return { socketPath };
-    }
-    await new Promise<void>((r) => this.server?.listen(0, '127.0.0.1', r));
-    return { baseUrl: `http://127.0.0.1:${(this.server.address() as AddressInfo).port}` };
+  constructor(options: FakeDockerOptions = {}) {
+    this.engine = new MinerEngine(options);
   }
 
-  async close(): Promise<void> {
-    await new Promise((r) => this.server?.close(r));
+  /** Every request so far; `path` is without the API version prefix and with the query string. */
+  get requests(): readonly Recorded[] {
+    return this.engine.requests;
+  }
+
+  /** Listens on a unix socket path, or on a loopback port when none is given; returns how to reach it. */
+  listen(socketPath?: string): Promise<{ socketPath?: string; baseUrl?: string }> {
+    return this.engine.listenAt(socketPath);
+  }
+
+  close(): Promise<void> {
+    return this.engine.close();
   }
 
   /** Names of containers that still exist (created and not removed). */
   get liveContainers(): string[] {
-    return [...this.containers.values()].map((c) => c.name);
+    return [...this.engine.containers.values()].map((c) => c.name ?? c.id);
   }
 
   get liveVolumes(): string[] {
-    return [...this.volumes];
+    return [...this.engine.volumes];
+  }
+}
+
+class MinerEngine extends FakeDockerEngineBase<CreateBody> {
+  protected readonly createSchema = createSchema;
+  protected readonly idPrefix = 'c';
+  readonly volumes = new Set<string>();
+
+  constructor(private readonly options: FakeDockerOptions) {
+    // The address is chosen at listenAt(), so the skeleton's socketPath stays unused.
+    super('');
   }
 
-  private handle(req: http.IncomingMessage, raw: Buffer, res: http.ServerResponse): void {
-    const url = new URL(req.url ?? '/', 'http://docker');
-    const path = url.pathname.replace(/^\/v\d+\.\d+/, '');
-    const body = raw.length > 0 ? (JSON.parse(raw.toString('utf8')) as Record<string, unknown>) : undefined;
-    this.requests.push({ method: req.method ?? '', path: `${path}${url.search}`, body });
-    const send = (status: number, payload?: unknown): void => {
-      res.statusCode = status;
-      if (payload === undefined) {
-        res.end();
-        return;
+  async listenAt(socketPath?: string): Promise<{ socketPath?: string; baseUrl?: string }> {
+    if (socketPath) {
+      await new Promise<void>((r) => this.server.listen(socketPath, r));
+      return { socketPath };
+    }
+    await new Promise<void>((r) => this.server.listen(0, '127.0.0.1', r));
+    return { baseUrl: `http://127.0.0.1:${(this.server.address() as AddressInfo).port}` };
+  }
+
+  protected override containerId(n: number): string {
+    return `${this.idPrefix}${n}`;
+  }
+
+  protected override hasImage(): boolean {
+    return true;
+  }
+
+  protected newContainer(base: Container): Container {
+    return base;
+  }
+
+  protected run(c: Container): void {
+    const name = c.name ?? c.id;
+    const text = this.options.logs?.(name) ?? 'done\n';
+    // A TTY container's log stream is raw; otherwise it is multiplexed (DockerClient.logs demuxes by `tty`).
+    c.output.push(c.body.Tty ? Buffer.from(text) : dockerFrame(1, text));
+    this.finish(c, this.options.exitCode?.(name, c.body) ?? 0);
+  }
+
+  /** Docker removes an AutoRemove container once it exited; here once its wait is answered, so the wait finds it. */
+  protected override waited(c: Container): void {
+    if (c.body.HostConfig?.AutoRemove) this.containers.delete(c.id);
+  }
+
+  protected override route(r: FakeRequest): boolean {
+    // The miner's tests compare `METHOD path?query` and read the JSON body of any call, so record both.
+    r.record.path = `${r.path}${new URL(r.req.url ?? '/', 'http://docker').search}`;
+    r.record.body = parseJson(r.raw);
+    if (r.method === 'POST' && r.path === '/volumes/create') {
+      const name = (r.record.body as { Name?: unknown } | null)?.Name;
+      if (typeof name !== 'string') r.json(400, { message: 'Name: expected a string' });
+      else {
+        this.volumes.add(name);
+        r.json(201, { Name: name });
       }
-      res.setHeader('content-type', typeof payload === 'string' ? 'text/plain' : 'application/json');
-      res.end(typeof payload === 'string' ? payload : JSON.stringify(payload));
-    };
-    const missing = (): void => send(404, { message: 'No such container' });
-    let m: RegExpExecArray | null;
-    if (req.method === 'POST' && path === '/containers/create') {
-      if (typeof body?.Image !== 'string') return send(400, { message: 'config cannot be empty in order to create a container' });
-      const id = `c${this.next++}`;
-      this.containers.set(id, { name: url.searchParams.get('name') ?? id, body, started: false });
-      return send(201, { Id: id, Warnings: [] });
+      return true;
     }
-    if ((m = /^\/containers\/([^/]+)\/start$/.exec(path)) && req.method === 'POST') {
-      const c = this.containers.get(m[1] as string);
-      if (!c) return missing();
-      c.started = true;
-      return send(204);
+    const m = /^\/volumes\/([^/]+)$/.exec(r.path);
+    if (!m || (r.method !== 'GET' && r.method !== 'DELETE')) return false;
+    const name = m[1]!;
+    if (!this.volumes.has(name)) r.json(404, { message: 'no such volume' });
+    else if (r.method === 'GET') r.json(200, { Name: name });
+    else {
+      this.volumes.delete(name);
+      r.res.writeHead(204).end();
     }
-    if ((m = /^\/containers\/([^/]+)\/wait$/.exec(path)) && req.method === 'POST') {
-      const id = m[1] as string;
-      const c = this.containers.get(id);
-      if (!c) return missing();
-      const code = this.options.exitCode?.(c.name, c.body) ?? 0;
-      if ((c.body.HostConfig as { AutoRemove?: boolean } | undefined)?.AutoRemove) this.containers.delete(id);
-      return send(200, { StatusCode: code });
-    }
-    if ((m = /^\/containers\/([^/]+)\/logs$/.exec(path)) && req.method === 'GET') {
-      const c = this.containers.get(m[1] as string);
-      if (!c) return missing();
-      return send(200, this.options.logs?.(c.name) ?? 'done\n');
-    }
-    if ((m = /^\/containers\/([^/]+)$/.exec(path)) && req.method === 'DELETE') {
-      return this.containers.delete(m[1] as string) ? send(204) : missing();
-    }
-    if (req.method === 'POST' && path === '/volumes/create') {
-      this.volumes.add(String(body?.Name));
-      return send(201, { Name: body?.Name });
-    }
-    if ((m = /^\/volumes\/([^/]+)$/.exec(path))) {
-      const name = decodeURIComponent(m[1] as string);
-      if (req.method === 'GET') return this.volumes.has(name) ? send(200, { Name: name }) : send(404, { message: 'no such volume' });
-      if (req.method === 'DELETE') return this.volumes.delete(name) ? send(204) : send(404, { message: 'no such volume' });
-    }
-    return send(404, { message: `page not found: ${req.method} ${path}` });
+    return true;
+  }
+}
+
+/** The JSON body of a request; null when there is none or it is not JSON (the create route answers that 400). */
+function parseJson(raw: Buffer): unknown {
+  if (raw.length === 0) return null;
+  try {
+    return JSON.parse(raw.toString('utf8')) as unknown;
+  } catch {
+    return null;
   }
 }
