@@ -7,7 +7,7 @@
 import { ApiException, BatchV1Api, CoreV1Api, KubeConfig, type V1Job, type V1Pod } from '@kubernetes/client-node';
 import { LogTail, type ContainerBackend, type ContainerJobSpec, type ContainerRunResult, type RunOptions } from '../evaluation-exec/backend.ts';
 import { ContainerAbortedError, ContainerInputError, ContainerStartError, ContainerTimeoutError, MalformedResultsError } from '../evaluation-exec/errors.ts';
-import { podOfJob, readJobStatus } from './jobs.ts';
+import { podOfJob, pollPause, readJobStatus } from './jobs.ts';
 import { INIT_CONTAINER, JOB_LABEL, MAIN_CONTAINER, jobManifest, splitResultLine, type KubernetesJobPolicy } from './manifest.ts';
 
 /** Waiting reasons that never resolve on their own: fail now instead of at the deadline. */
@@ -38,16 +38,6 @@ export function apiMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
-const sleep = (ms: number, signal?: AbortSignal) =>
-  new Promise<void>((resolve) => {
-    const t = setTimeout(done, ms);
-    function done() {
-      clearTimeout(t);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    }
-    signal?.addEventListener('abort', done, { once: true });
-  });
 
 type Phase = { kind: 'running' } | { kind: 'done'; failedReason: string | null } | { kind: 'fatal'; error: Error };
 
@@ -101,7 +91,7 @@ export class KubernetesContainerBackend implements ContainerBackend {
           .find((w) => w?.reason && FATAL_WAITING.has(w.reason));
         if (waiting) phase = { kind: 'fatal', error: new ContainerStartError(`pod of Job ${spec.name}: ${waiting.reason}${waiting.message ? `: ${waiting.message}` : ''}`) };
       }
-      if (phase.kind === 'running') await sleep(this.options.pollMs, opts.signal);
+      if (phase.kind === 'running') await pollPause(this.options.pollMs, opts.signal);
     }
     if (phase.kind === 'fatal') throw phase.error;
     if (phase.failedReason === 'DeadlineExceeded') throw new ContainerTimeoutError(limitMs, await this.logLines(pod, MAIN_CONTAINER), `Job ${spec.name}`);

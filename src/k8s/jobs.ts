@@ -41,3 +41,16 @@ export async function podOfJob(core: CoreV1Api, namespace: string, label: string
     return null;
   }
 }
+
+/** Waits `ms` between polls, or less when `signal` aborts (the caller then sees the abort and stops). */
+export function pollPause(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const t = setTimeout(done, Math.max(0, ms));
+    function done() {
+      clearTimeout(t);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    }
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}

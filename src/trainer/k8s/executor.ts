@@ -9,7 +9,7 @@
 import { mkdir } from 'node:fs/promises';
 import { ApiException, BatchV1Api, CoreV1Api, type KubeConfig, type V1ContainerStatus, type V1Job, type V1Pod } from '@kubernetes/client-node';
 import { apiMessage } from '../../k8s/backend.ts';
-import { podOfJob, readJobStatus, type JobStatus } from '../../k8s/jobs.ts';
+import { podOfJob, pollPause, readJobStatus, type JobStatus } from '../../k8s/jobs.ts';
 import { folderUsage } from '../../isolation/usage.ts';
 import { lastErrorLine, type Executor, type IsolationLine, type PreparedJob, type RunHooks, type RunOutcome } from '../executor.ts';
 import type { JobHandle } from '../store.ts';
@@ -31,16 +31,6 @@ export interface KubernetesExecutorOptions {
 
 const STOPPED: RunOutcome = { kind: 'exited', code: null, signal: 'SIGKILL', lastError: 'stopped by the trainer' };
 
-const sleep = (ms: number, signal: AbortSignal) =>
-  new Promise<void>((resolve) => {
-    const t = setTimeout(done, Math.max(0, ms));
-    function done() {
-      clearTimeout(t);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
-  });
 
 type JobState = JobStatus;
 
@@ -179,7 +169,7 @@ export class KubernetesExecutor implements Executor {
           .catch(() => undefined)
           .finally(() => (usageInFlight = false));
       }
-      await sleep(Math.min(pollMs, (runDeadline ?? startBy) - Date.now()), hooks.signal);
+      await pollPause(Math.min(pollMs, (runDeadline ?? startBy) - Date.now()), hooks.signal);
     }
 
     if (follower) {
