@@ -1,7 +1,8 @@
 /**
  * Attributes a V8 `.cpuprofile` of the validator child to categories, per time window, so the CPU a task adds can be
  * told apart from the background the loops burn whatever the load. Each sample is charged to the category of its
- * leaf-most frame that matches one (PGlite's engine, the built-in dataset generators, the template LLM, JSON, …);
+ * leaf-most frame that matches one (the built-in dataset generators, the template LLM, JSON, …), except that a sample
+ * with a database driver's frame anywhere in its stack (PGlite, pg) is the driver's, its socket and file I/O included;
  * the windows are `process.hrtime` marks the child logs (`cpu_marks`, in ns), on the same monotonic clock V8 stamps
  * its samples with (µs).
  */
@@ -24,13 +25,19 @@ export interface CpuProfile {
   timeDeltas: number[];
 }
 
+const isPglite = (f: CallFrame) => f.url.includes('@electric-sql/pglite');
+const isPg = (f: CallFrame) => /node_modules\/(pg|pg-protocol|pg-types|pg-pool)\//.test(f.url);
+/** Categories that own everything below them in a stack. */
+const OWNERS: readonly [string, (f: CallFrame) => boolean][] = [
+  ['pglite', isPglite],
+  ['pg driver', isPg],
+];
+
 /** Ordered: the first rule a frame matches names its category; frames matching none pass to their caller. */
 const RULES: readonly [string, (f: CallFrame) => boolean][] = [
   ['(idle)', (f) => f.functionName === '(idle)'],
   ['(gc)', (f) => f.functionName === '(garbage collector)'],
   ['(program)', (f) => f.functionName === '(program)'],
-  ['pglite', (f) => f.url.includes('@electric-sql/pglite')],
-  ['pg driver', (f) => /node_modules\/(pg|pg-protocol|pg-types)\//.test(f.url)],
   ['dataset generators', (f) => f.url.includes('/src/ml/data/')],
   ['template llm', (f) => f.url.includes('/src/validator/adapters/builtin.ts')],
   ['prep', (f) => f.url.includes('/src/validator/prep/')],
@@ -66,6 +73,15 @@ export function attribute(profile: CpuProfile, windows: readonly Window[]): Map<
     if (cached) return cached;
     let cur: number | undefined = id;
     let found = 'unattributed';
+    // A database driver's own I/O (socket writes, PGlite's filesystem syscalls) belongs to the driver, whatever
+    // node:net or node:fs frame sits at the leaf.
+    for (let up: number | undefined = id; up !== undefined; up = parent.get(up)) {
+      const owner = OWNERS.find(([, test]) => test(byId.get(up!)!.callFrame));
+      if (owner) {
+        categoryOf.set(id, owner[0]);
+        return owner[0];
+      }
+    }
     while (cur !== undefined) {
       const frame = byId.get(cur)!.callFrame;
       const rule = RULES.find(([, test]) => test(frame));

@@ -1,6 +1,6 @@
 /**
  * `npm run bench -- devnet --validator-process [--types instruct,chat,dpo,grpo,image] [--per-type N] [--steps N]
- * [--hour-seconds S] [--warmup-seconds S] [--postgres]` (GOD_BENCH_CPU_PROF=dir adds a CPU profile by category;
+ * [--hour-seconds S] [--warmup-seconds S] [--postgres [--tcp]]` (GOD_BENCH_CPU_PROF=dir adds a CPU profile by category;
  * GOD_BENCH_QUERY_STATS=1 prints the busy child's statements by count and time)
  *
  * The validator's own CPU per task, excluding training and evaluation. The devnet's chain, storage and miners run in
@@ -13,7 +13,8 @@
  * busy child spends above its twin, per task, is the validator's work for a task: prep (building the built-in
  * datasets, split, synthetic set, JSON upload), offers and training requests over signed HTTP, deadlines, the
  * evaluator's bookkeeping, scoring, and the extra loop passes a task causes. Running both at once is what makes the
- * subtraction hold on a shared machine: the load weighs on both alike.
+ * subtraction hold on a shared machine: the load weighs on both alike. `--postgres` connects over the server's Unix
+ * socket; `--tcp` over TCP loopback instead.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -56,6 +57,8 @@ const warmupSeconds = num('warmup-seconds', 15);
 // the embedded PGlite, whose database engine then runs inside the validator's process and counts in its CPU.
 const pg = process.argv.includes('--postgres') ? await temporaryPostgres('devnet') : null;
 if (typeof pg === 'string') throw new Error(`--postgres: ${pg}`);
+const tcp = process.argv.includes('--tcp');
+const pgUrl = pg ? (tcp ? pg.url : pg.socketUrl) : '';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const CHILD = fileURLToPath(new URL('../../test/devnet/kill-child.ts', import.meta.url));
@@ -134,11 +137,11 @@ try {
   const dirs = { busy: join(home, 'validator-db'), twin: join(home, 'twin-db') };
   const target = async (dir: string, name: string): Promise<{ dataDir: string; databaseUrl?: string }> => {
     if (!pg) return { dataDir: dir };
-    if (name === 'busy') return { dataDir: dir, databaseUrl: pg.socketUrl };
-    const admin = await openDb({ databaseUrl: pg.socketUrl });
+    if (name === 'busy') return { dataDir: dir, databaseUrl: pgUrl };
+    const admin = await openDb({ databaseUrl: pgUrl });
     await admin.exec('CREATE DATABASE twin');
     await admin.close();
-    return { dataDir: dir, databaseUrl: pg.socketUrl.replace('/postgres?', '/twin?') };
+    return { dataDir: dir, databaseUrl: pgUrl.replace(/\/postgres(\?|$)/, '/twin$1') };
   };
   const targets = { busy: await target(dirs.busy, 'busy'), twin: await target(dirs.twin, 'twin') };
   for (const t of Object.values(targets)) await (await openDb({ ...(t.databaseUrl ? { databaseUrl: t.databaseUrl } : { dataDir: t.dataDir }), migrate: true })).close();
@@ -154,7 +157,7 @@ try {
   const [cb, ct] = await Promise.all([b.exit, tw.exit]);
   if (cb !== 0 || ct !== 0) throw new Error(`validator children exited with ${cb} and ${ct}`);
   weightsCpuMs = b.weightsCpuMs();
-  const after = await openDb(pg ? { databaseUrl: pg.socketUrl } : { dataDir: dirs.busy });
+  const after = await openDb(pg ? { databaseUrl: pgUrl } : { dataDir: dirs.busy });
   const { rows } = await after.query<{ task_type: string; status: string }>('SELECT task_type::text, status FROM tasks ORDER BY created_at');
   statuses = rows.map((r) => `${r.task_type}=${r.status}`).join(', ');
   await after.close();
@@ -191,7 +194,7 @@ if (profDir && busy.cpu_marks && idle.cpu_marks) {
 }
 process.stdout.write(`  whole run ${((performance.now() - t0) / 1000).toFixed(0)} s; machine ${os.cpus().length} cores, load ${os.loadavg()[0]!.toFixed(1)}, Node ${process.version}\n`);
 process.stdout.write(
-  `SUMMARY devnet validator process on ${pg ? 'PostgreSQL' : 'PGlite'} (${tasks} tasks: ${types.map((t) => Object.keys(ALIASES).find((k) => ALIASES[k] === t)).join(',')} × ${perType}; ${hourSeconds}s/hour): ` +
+  `SUMMARY devnet validator process on ${pg ? `PostgreSQL (${tcp ? 'TCP' : 'Unix socket'})` : 'PGlite'} (${tasks} tasks: ${types.map((t) => Object.keys(ALIASES).find((k) => ALIASES[k] === t)).join(',')} × ${perType}; ${hourSeconds}s/hour): ` +
     `validator CPU excl. training+evaluation ${aboveIdle.toFixed(0)} ms/task above its idle twin (${perTask.toFixed(0)} ms/task with the background; target < 50 ms); ${ok ? 'all succeeded' : 'NOT all succeeded'}\n`,
 );
 process.exitCode = ok ? 0 : 1;
