@@ -218,42 +218,54 @@ export async function getTaskRow(q: Queryable, taskId: string): Promise<TaskRow 
   return rows[0] ?? null;
 }
 
-/** The task with its per-type fields, or null when there is no such task. */
-export async function getTask(q: Queryable, taskId: string): Promise<AnyRawTask | null> {
-  const row = await getTaskRow(q, taskId);
-  if (!row) return null;
-  const table = SUBTYPE_TABLE[row.task_type];
-  const sub = (await q.query(`SELECT * FROM ${table} WHERE task_id = $1`, [taskId])).rows[0] ?? {};
-  const fields: Record<string, unknown> = { ...baseFields(row), ...pick(sub, SUBTYPE_COLUMNS[row.task_type]) };
-  if (row.task_type === 'GrpoTask') {
-    const { rows } = await q.query<{
-      reward_id: string;
-      reward_func: string;
-      func_hash: string;
-      is_generic: boolean;
-      is_manual: boolean;
-      reward_weight: number;
-    }>(
-      `SELECT rf.reward_id, rf.reward_func, rf.func_hash, rf.is_generic, rf.is_manual, gtf.reward_weight
-       FROM grpo_task_functions gtf JOIN reward_functions rf ON rf.reward_id = gtf.reward_id
-       WHERE gtf.task_id = $1 ORDER BY gtf.position, rf.func_hash`,
-      [taskId],
-    );
-    fields.reward_functions = rows;
-  }
-  if (row.task_type === 'ImageTask') {
-    const { rows } = await q.query<{ image_url: string; text_url: string }>(
-      'SELECT image_url, text_url FROM image_text_pairs WHERE task_id = $1 ORDER BY id',
-      [taskId],
-    );
-    fields.image_text_pairs = rows;
-  }
+/**
+ * The per-type row, GRPO reward functions and image pairs of the task row `t`, as JSON columns, so a task is read in
+ * one round trip (the validator reads one per stage, and each round trip costs more CPU than the statement).
+ */
+export const TASK_DETAIL_COLUMNS = `CASE t.task_type
+      WHEN 'InstructTextTask' THEN (SELECT to_jsonb(s) FROM instruct_text_tasks s WHERE s.task_id = t.task_id)
+      WHEN 'DpoTask' THEN (SELECT to_jsonb(s) FROM dpo_tasks s WHERE s.task_id = t.task_id)
+      WHEN 'GrpoTask' THEN (SELECT to_jsonb(s) FROM grpo_tasks s WHERE s.task_id = t.task_id)
+      WHEN 'ChatTask' THEN (SELECT to_jsonb(s) FROM chat_tasks s WHERE s.task_id = t.task_id)
+      WHEN 'ImageTask' THEN (SELECT to_jsonb(s) FROM image_tasks s WHERE s.task_id = t.task_id)
+    END AS detail_subtype,
+    CASE WHEN t.task_type = 'GrpoTask' THEN (
+      SELECT COALESCE(jsonb_agg(jsonb_build_object(
+               'reward_id', rf.reward_id, 'reward_func', rf.reward_func, 'func_hash', rf.func_hash,
+               'is_generic', rf.is_generic, 'is_manual', rf.is_manual, 'reward_weight', gtf.reward_weight)
+             ORDER BY gtf.position, rf.func_hash), '[]'::jsonb)
+        FROM grpo_task_functions gtf JOIN reward_functions rf ON rf.reward_id = gtf.reward_id
+       WHERE gtf.task_id = t.task_id) END AS detail_reward_functions,
+    CASE WHEN t.task_type = 'ImageTask' THEN (
+      SELECT COALESCE(jsonb_agg(jsonb_build_object('image_url', p.image_url, 'text_url', p.text_url) ORDER BY p.id), '[]'::jsonb)
+        FROM image_text_pairs p WHERE p.task_id = t.task_id) END AS detail_image_text_pairs`;
+
+/** A `tasks` row joined with TASK_DETAIL_COLUMNS. */
+export type TaskDetailRow = TaskRow & {
+  detail_subtype: Record<string, unknown> | null;
+  detail_reward_functions: unknown[] | null;
+  detail_image_text_pairs: unknown[] | null;
+};
+
+/** The core task model of a row read with TASK_DETAIL_COLUMNS; a stored task that no longer fits is a DbError. */
+export function taskFromDetailRow(row: TaskDetailRow): AnyRawTask {
+  const fields: Record<string, unknown> = { ...baseFields(row), ...pick(row.detail_subtype ?? {}, SUBTYPE_COLUMNS[row.task_type]) };
+  if (row.task_type === 'GrpoTask') fields.reward_functions = row.detail_reward_functions ?? [];
+  if (row.task_type === 'ImageTask') fields.image_text_pairs = row.detail_image_text_pairs ?? [];
   const parsed = anyRawTaskSchema.safeParse(fields);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw new DbError(`stored task ${taskId} does not match the task model at ${issue?.path.join('.')}: ${issue?.message}`);
+    throw new DbError(`stored task ${row.task_id} does not match the task model at ${issue?.path.join('.')}: ${issue?.message}`);
   }
   return parsed.data;
+}
+
+/** The task with its per-type fields, or null when there is no such task. One statement. */
+export async function getTask(q: Queryable, taskId: string): Promise<AnyRawTask | null> {
+  if (!UUID.test(taskId)) return null;
+  const { rows } = await q.query<TaskDetailRow>(`SELECT t.*, ${TASK_DETAIL_COLUMNS} FROM tasks t WHERE t.task_id = $1`, [taskId]);
+  const row = rows[0];
+  return row ? taskFromDetailRow(row) : null;
 }
 
 /** Statuses from which `to` may be reached (core transition table). */
@@ -287,6 +299,22 @@ export interface SetTaskStatusOptions extends TransitionOptions {
  * state machine forbids it, TaskClaimError when another worker holds the task, DbError when there is no task.
  */
 export async function setTaskStatus(db: Queryable, taskId: string, to: TaskStatus, options: SetTaskStatusOptions = {}): Promise<TaskRow> {
+  return setTaskStatusWith(db, taskId, to, options, [], []);
+}
+
+/**
+ * setTaskStatus that also applies `extraSets` (SQL assignments to columns of `t`, their parameters numbered from $9
+ * and given in `extraParams`) in the same UPDATE, so a loop's status change and its column writes are one statement.
+ * For callers in this folder only: the assignments are interpolated.
+ */
+export async function setTaskStatusWith(
+  db: Queryable,
+  taskId: string,
+  to: TaskStatus,
+  options: SetTaskStatusOptions,
+  extraSets: readonly string[],
+  extraParams: readonly unknown[],
+): Promise<TaskRow> {
   const now = options.now ?? new Date();
   let allowed = statusesLeadingTo(to, options);
   if (options.expectedFrom) allowed = allowed.filter((s) => s === options.expectedFrom);
@@ -297,7 +325,7 @@ export async function setTaskStatus(db: Queryable, taskId: string, to: TaskStatu
          ), upd AS (
            UPDATE tasks t
               SET status = $2::text, updated_at = $3::timestamptz, next_attempt_at = COALESCE($7::timestamptz, $3::timestamptz),
-                  claimed_by = NULL, claimed_until = NULL
+                  claimed_by = NULL, claimed_until = NULL${extraSets.map((a) => `, ${a}`).join('')}
              FROM prev
             WHERE t.task_id = prev.task_id
               AND prev.status = ANY($4::text[])
@@ -317,6 +345,7 @@ export async function setTaskStatus(db: Queryable, taskId: string, to: TaskStatu
           options.actor ?? options.worker ?? null,
           options.nextAttemptAt ?? null,
           JSON.stringify(options.detail ?? {}),
+          ...extraParams,
         ],
       )
     : { rows: [] };

@@ -61,24 +61,27 @@ export async function dailyParticipation(q: Queryable, hotkeys: readonly string[
   return rows;
 }
 
-/** One row per offer sent, accepted or not, with the reply as it was normalised. */
+/**
+ * One row per offer sent, accepted or not, with the reply as it was normalised; with `assignNetuid` (an accepted
+ * offer) the miner's task_nodes row is added by the same statement.
+ */
 export async function storeOfferResponse(
   q: Queryable,
   taskId: string,
   hotkey: string,
   response: Record<string, unknown>,
   now: Date,
+  assignNetuid: number | null = null,
 ): Promise<void> {
-  await q.query('INSERT INTO offer_responses (task_id, hotkey, offer_response, created_at) VALUES ($1, $2, $3::jsonb, $4)', [
-    taskId,
-    hotkey,
-    JSON.stringify(response),
-    now,
-  ]);
-}
-
-export async function assignNodeToTask(q: Queryable, taskId: string, hotkey: string, netuid: number): Promise<void> {
-  await q.query('INSERT INTO task_nodes (task_id, hotkey, netuid) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING', [taskId, hotkey, netuid]);
+  await q.query(
+    `WITH reply AS (
+       INSERT INTO offer_responses (task_id, hotkey, offer_response, created_at) VALUES ($1, $2, $3::jsonb, $4)
+     )
+     INSERT INTO task_nodes (task_id, hotkey, netuid)
+     SELECT $1, $2, $5::int WHERE $5::int IS NOT NULL
+     ON CONFLICT DO NOTHING`,
+    [taskId, hotkey, JSON.stringify(response), now, assignNetuid],
+  );
 }
 
 export async function countAssigned(q: Queryable, taskId: string, netuid: number): Promise<number> {
@@ -111,22 +114,25 @@ export async function assignedNodes(q: Queryable, taskId: string, netuid: number
 }
 
 /**
- * Gives the assignment its expected repo name unless it already has one, and returns the stored name. A start
- * that is retried after a crash reuses the name the miner may already have been told.
+ * Gives each listed assignment its expected repo name (`fresh`, one per hotkey) unless it already has one, in one
+ * statement, and returns the stored names by hotkey. A start that is retried after a crash reuses the names the
+ * miners may already have been told.
  */
-export async function ensureExpectedRepoName(
+export async function ensureExpectedRepoNames(
   q: Queryable,
   taskId: string,
-  hotkey: string,
   netuid: number,
-  fresh: string,
-): Promise<string> {
-  const { rows } = await q.query<{ expected_repo_name: string }>(
-    `UPDATE task_nodes SET expected_repo_name = COALESCE(expected_repo_name, $4)
-      WHERE task_id = $1 AND hotkey = $2 AND netuid = $3 RETURNING expected_repo_name`,
-    [taskId, hotkey, netuid, fresh],
+  fresh: ReadonlyMap<string, string>,
+): Promise<Map<string, string>> {
+  if (fresh.size === 0) return new Map();
+  const { rows } = await q.query<{ hotkey: string; expected_repo_name: string }>(
+    `UPDATE task_nodes a SET expected_repo_name = COALESCE(a.expected_repo_name, v.name)
+       FROM unnest($3::text[], $4::text[]) AS v(hotkey, name)
+      WHERE a.task_id = $1 AND a.netuid = $2 AND a.hotkey = v.hotkey
+      RETURNING a.hotkey, a.expected_repo_name`,
+    [taskId, netuid, [...fresh.keys()], [...fresh.values()]],
   );
-  return rows[0]?.expected_repo_name ?? fresh;
+  return new Map(rows.map((r) => [r.hotkey, r.expected_repo_name]));
 }
 
 export interface ScoreRow {
@@ -137,15 +143,24 @@ export interface ScoreRow {
   score_reason: string | null;
 }
 
-/** Writes each miner's result onto its assignment (quality_score, losses, reason). NaN is stored as NaN. */
+/** Writes each miner's result onto its assignment (quality_score, losses, reason), all in one statement. NaN is stored as NaN. */
 export async function writeTaskScores(q: Queryable, taskId: string, netuid: number, scores: readonly ScoreRow[]): Promise<void> {
-  for (const s of scores) {
-    await q.query(
-      `UPDATE task_nodes SET quality_score = $4::float8, test_loss = $5::float8, synth_loss = $6::float8, score_reason = $7
-        WHERE task_id = $1 AND hotkey = $2 AND netuid = $3`,
-      [taskId, s.hotkey, netuid, floatParam(s.quality_score), floatParam(s.test_loss), floatParam(s.synth_loss), s.score_reason],
-    );
-  }
+  if (scores.length === 0) return;
+  await q.query(
+    `UPDATE task_nodes a
+        SET quality_score = v.quality_score, test_loss = v.test_loss, synth_loss = v.synth_loss, score_reason = v.score_reason
+       FROM unnest($3::text[], $4::float8[], $5::float8[], $6::float8[], $7::text[]) AS v(hotkey, quality_score, test_loss, synth_loss, score_reason)
+      WHERE a.task_id = $1 AND a.netuid = $2 AND a.hotkey = v.hotkey`,
+    [
+      taskId,
+      netuid,
+      scores.map((s) => s.hotkey),
+      scores.map((s) => floatParam(s.quality_score)),
+      scores.map((s) => floatParam(s.test_loss)),
+      scores.map((s) => floatParam(s.synth_loss)),
+      scores.map((s) => s.score_reason),
+    ],
+  );
 }
 
 /** Drivers disagree on how a JS NaN/Infinity travels; the text forms are what Postgres parses for float8. */
@@ -156,15 +171,28 @@ function floatParam(x: number): number | string {
   return x;
 }
 
+export interface SubmissionRow {
+  taskId: string;
+  hotkey: string;
+  netuid: number;
+  repo: string;
+  modelHash: string | null;
+  now: Date;
+}
+
 /** `submissions` upsert per (task, hotkey, netuid) (validator.md §8). */
-export async function upsertSubmission(
-  q: Queryable,
-  row: { taskId: string; hotkey: string; netuid: number; repo: string; modelHash: string | null; now: Date },
-): Promise<void> {
+export async function upsertSubmission(q: Queryable, row: SubmissionRow): Promise<void> {
+  await upsertSubmissions(q, [row]);
+}
+
+/** upsertSubmission for many rows in one statement (one row per (task, hotkey, netuid) in the list). */
+export async function upsertSubmissions(q: Queryable, rows: readonly SubmissionRow[]): Promise<void> {
+  if (rows.length === 0) return;
   await q.query(
     `INSERT INTO submissions (task_id, hotkey, netuid, repo, model_hash, created_on, updated_on)
-     VALUES ($1, $2, $3, $4, $5, $6, $6)
+     SELECT v.task_id, v.hotkey, v.netuid, v.repo, v.model_hash, v.at, v.at
+       FROM unnest($1::uuid[], $2::text[], $3::int[], $4::text[], $5::text[], $6::timestamptz[]) AS v(task_id, hotkey, netuid, repo, model_hash, at)
      ON CONFLICT (task_id, hotkey, netuid) DO UPDATE SET repo = EXCLUDED.repo, model_hash = EXCLUDED.model_hash, updated_on = EXCLUDED.updated_on`,
-    [row.taskId, row.hotkey, row.netuid, row.repo, row.modelHash, row.now],
+    [rows.map((r) => r.taskId), rows.map((r) => r.hotkey), rows.map((r) => r.netuid), rows.map((r) => r.repo), rows.map((r) => r.modelHash), rows.map((r) => r.now)],
   );
 }

@@ -7,7 +7,8 @@
 import type { TaskStatus, TaskType } from '../../core/enums.ts';
 import { assertTransition } from '../../core/task-status.ts';
 import type { Queryable } from '../types.ts';
-import { setTaskStatus, type TaskRow } from './tasks.ts';
+import type { AnyRawTask } from '../../core/models/tasks.ts';
+import { setTaskStatusWith, TASK_DETAIL_COLUMNS, taskFromDetailRow, type TaskDetailRow, type TaskRow } from './tasks.ts';
 
 /** Which special tasks a loop leaves alone (validator.md §4.4: the miner market never sees tournament tasks). */
 export interface TaskFilter {
@@ -52,11 +53,26 @@ export interface ClaimTaskOptions extends TaskFilter {
  * change. Returns null when no task is due.
  */
 export async function claimTask(q: Queryable, options: ClaimTaskOptions): Promise<TaskRow | null> {
+  const row = await claimRow(q, options);
+  if (!row) return null;
+  const { detail_subtype: _s, detail_reward_functions: _r, detail_image_text_pairs: _i, ...task } = row;
+  return task;
+}
+
+/** claimTask that also returns the claimed task as the core model (per-type fields included), in the same statement. */
+export async function claimFullTask(q: Queryable, options: ClaimTaskOptions): Promise<{ row: TaskRow; task: AnyRawTask } | null> {
+  const row = await claimRow(q, options);
+  if (!row) return null;
+  const { detail_subtype: _s, detail_reward_functions: _r, detail_image_text_pairs: _i, ...base } = row;
+  return { row: base, task: taskFromDetailRow(row) };
+}
+
+async function claimRow(q: Queryable, options: ClaimTaskOptions): Promise<TaskDetailRow | null> {
   const to = options.to ?? options.from;
   if (options.to !== undefined) assertTransition(options.from, options.to);
   const until = options.leaseMs === null ? null : new Date(options.now.getTime() + options.leaseMs);
   const filter = taskFilterSql('c', options);
-  const { rows } = await q.query<TaskRow & { previous_status: string }>(
+  const { rows } = await q.query<TaskDetailRow & { previous_status: string }>(
     `WITH picked AS (
        SELECT c.task_id, c.status FROM tasks c
         WHERE c.status = $1 AND c.next_attempt_at <= $2
@@ -81,7 +97,7 @@ export async function claimTask(q: Queryable, options: ClaimTaskOptions): Promis
        SELECT task_id, 'status_changed', previous_status, status, $7::text, $8::jsonb, $2::timestamptz
          FROM upd WHERE previous_status <> status
      )
-     SELECT * FROM upd`,
+     SELECT t.*, ${TASK_DETAIL_COLUMNS} FROM upd t`,
     [
       options.from,
       options.now,
@@ -120,32 +136,34 @@ export interface FinishTaskOptions {
 
 /**
  * The end of a loop's work on a claimed task: status change (checked against the state machine and against the
- * claim: a worker whose lease ran out and was taken over gets TaskClaimError), extra columns, task_events row.
- * Call it inside the same transaction as the work's other writes.
+ * claim: a worker whose lease ran out and was taken over gets TaskClaimError), extra columns, task_events row —
+ * one statement, so it needs no transaction of its own; a stage with other writes calls it inside theirs.
  */
 export async function finishTask(
-  tx: Queryable,
+  q: Queryable,
   taskId: string,
   from: TaskStatus,
   to: TaskStatus,
   options: FinishTaskOptions,
 ): Promise<TaskRow> {
-  const row = await setTaskStatus(tx, taskId, to, {
-    now: options.now,
-    worker: options.worker,
-    expectedFrom: from,
-    ...(options.nextAttemptAt ? { nextAttemptAt: options.nextAttemptAt } : {}),
-    detail: options.detail ?? {},
-  });
   const entries = Object.entries(options.set ?? {}).filter(([k]) => (FINISH_COLUMNS as readonly string[]).includes(k));
-  const sets = entries.map(([k], i) => `${k} = $${i + 2}`);
-  if (options.incrementEvalAttempts) sets.push('n_eval_attempts = n_eval_attempts + 1');
-  if (sets.length === 0) return row;
-  const { rows } = await tx.query<TaskRow>(
-    `UPDATE tasks SET ${sets.join(', ')} WHERE task_id = $1 RETURNING *`,
-    [taskId, ...entries.map(([, v]) => v)],
+  // Parameters $1–$8 belong to the status change; the column values follow.
+  const sets = entries.map(([k], i) => `${k} = $${i + 9}`);
+  if (options.incrementEvalAttempts) sets.push('n_eval_attempts = t.n_eval_attempts + 1');
+  return setTaskStatusWith(
+    q,
+    taskId,
+    to,
+    {
+      now: options.now,
+      worker: options.worker,
+      expectedFrom: from,
+      ...(options.nextAttemptAt ? { nextAttemptAt: options.nextAttemptAt } : {}),
+      detail: options.detail ?? {},
+    },
+    sets,
+    entries.map(([, v]) => v),
   );
-  return rows[0] ?? row;
 }
 
 /**

@@ -6,8 +6,8 @@
  */
 import type { AnyRawTask } from '../../core/models/tasks.ts';
 import { getTask } from '../../db/queries/tasks.ts';
-import { assignedNodes, upsertSubmission, writeTaskScores } from '../../db/queries/validator-nodes.ts';
-import { claimTask, finishTask, taskMembership } from '../../db/queries/validator-tasks.ts';
+import { assignedNodes, upsertSubmissions, writeTaskScores } from '../../db/queries/validator-nodes.ts';
+import { claimFullTask, finishTask, taskMembership } from '../../db/queries/validator-tasks.ts';
 import { taskStatusAfterScoring, type MinerResult } from '../../scoring/task/index.ts';
 import { errorText, isLostClaim, leaseMs, now, type ValidatorContext } from '../context.ts';
 import { GpuPool, requiredGpus } from '../evaluation/gpus.ts';
@@ -23,9 +23,9 @@ export const DEFAULT_TOURNAMENT_ORG = 'rayonlabs';
 
 /** Claims one task ready for evaluation and evaluates it; false when none was due. */
 export async function evaluationPass(ctx: ValidatorContext, gpus: GpuPool): Promise<boolean> {
-  const row = await claimTask(ctx.db, { from: 'preevaluation', to: 'evaluating', worker: ctx.worker, leaseMs: leaseMs(ctx), now: now(ctx) });
-  if (!row) return false;
-  await evaluateTask(ctx, row.task_id, gpus);
+  const got = await claimFullTask(ctx.db, { from: 'preevaluation', to: 'evaluating', worker: ctx.worker, leaseMs: leaseMs(ctx), now: now(ctx) });
+  if (!got) return false;
+  await evaluateTask(ctx, got.row.task_id, gpus, got.task);
   return true;
 }
 
@@ -47,9 +47,13 @@ async function runJob(ctx: ValidatorContext, job: EvaluationJob, image: boolean)
   }
 }
 
-async function evaluateSubmissions(ctx: ValidatorContext, task: AnyRawTask, gpuIds: number[]): Promise<Evaluated> {
+async function evaluateSubmissions(
+  ctx: ValidatorContext,
+  task: AnyRawTask,
+  gpuIds: number[],
+  membership: { tournament: boolean; benchmark: boolean },
+): Promise<Evaluated> {
   const taskId = String(task.task_id);
-  const membership = await taskMembership(ctx.db, taskId);
   const org = membership.tournament || membership.benchmark ? (ctx.config.services.huggingfaceUsername ?? DEFAULT_TOURNAMENT_ORG) : null;
   const nodes = (await assignedNodes(ctx.db, taskId, ctx.netuid)).filter((n) => n.ip !== null);
   const miners: MinerSubmissionState[] = [];
@@ -94,11 +98,13 @@ async function evaluateSubmissions(ctx: ValidatorContext, task: AnyRawTask, gpuI
   };
 }
 
-export async function evaluateTask(ctx: ValidatorContext, taskId: string, gpus: GpuPool): Promise<void> {
+/** `claimed`: the task as the claim returned it (saves reading it again); read from the database when absent. */
+export async function evaluateTask(ctx: ValidatorContext, taskId: string, gpus: GpuPool, claimed?: AnyRawTask): Promise<void> {
   const log = ctx.log.child({ task_id: taskId });
   await withLease(ctx, taskId, async () => {
-    const task = await getTask(ctx.db, taskId);
+    const task = claimed ?? (await getTask(ctx.db, taskId));
     if (!task) return;
+    const membership = await taskMembership(ctx.db, taskId);
     const attempts = task.n_eval_attempts ?? 0;
     let scored: MinerResult[] | undefined;
     let evaluated: Evaluated | undefined;
@@ -107,7 +113,7 @@ export async function evaluateTask(ctx: ValidatorContext, taskId: string, gpus: 
     const gpuIds = await gpus.acquire(requiredGpus(params, task.task_type, ctx.config.evaluation));
     const started = performance.now();
     try {
-      evaluated = await evaluateSubmissions(ctx, task, gpuIds);
+      evaluated = await evaluateSubmissions(ctx, task, gpuIds, membership);
       scored = await scoreMinerResults(ctx, evaluated.results);
     } catch (err) {
       failure = errorText(err);
@@ -140,9 +146,10 @@ export async function evaluateTask(ctx: ValidatorContext, taskId: string, gpus: 
             scored.map((r) => ({ hotkey: r.hotkey, quality_score: r.score, test_loss: r.testLoss, synth_loss: r.synthLoss, score_reason: r.scoreReason })),
           );
         }
-        for (const s of evaluated?.submissions ?? []) {
-          await upsertSubmission(tx, { taskId, hotkey: s.hotkey, netuid: ctx.netuid, repo: s.repo, modelHash: s.modelHash, now: at });
-        }
+        await upsertSubmissions(
+          tx,
+          (evaluated?.submissions ?? []).map((s) => ({ taskId, hotkey: s.hotkey, netuid: ctx.netuid, repo: s.repo, modelHash: s.modelHash, now: at })),
+        );
       });
     } catch (err) {
       if (isLostClaim(err)) {
@@ -155,7 +162,7 @@ export async function evaluateTask(ctx: ValidatorContext, taskId: string, gpus: 
     else log.info({ status: to, attempt: attempts + 1, scores: (scored ?? []).map((r) => [r.hotkey, r.score, r.scoreReason]) }, 'task scored');
     // A tournament task's files outlive it: a failed one is copied to the general network, and the boss round copies
     // every task, with the same data URLs (src/tournament/task-factory.ts). Its copy deletes them when it ends.
-    if (terminal && ctx.config.prep.deleteFilesAfterComplete && !(await taskMembership(ctx.db, taskId)).tournament) await deleteTaskFiles(ctx, task);
+    if (terminal && ctx.config.prep.deleteFilesAfterComplete && !membership.tournament) await deleteTaskFiles(ctx, task);
   });
 }
 

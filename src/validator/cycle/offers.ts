@@ -8,14 +8,13 @@ import type { AnyRawTask } from '../../core/models/tasks.ts';
 import { NO_OFFER_RESPONSE } from '../../core/models/payloads.ts';
 import { getTask } from '../../db/queries/tasks.ts';
 import {
-  assignNodeToTask,
   countAssigned,
   dailyParticipation,
   offerCandidates,
   storeOfferResponse,
   type CandidateNode,
 } from '../../db/queries/validator-nodes.ts';
-import { claimTask, finishTask, type TaskFilter } from '../../db/queries/validator-tasks.ts';
+import { claimFullTask, claimTask, finishTask, type TaskFilter } from '../../db/queries/validator-tasks.ts';
 import { rowUrl } from '../../metagraph/convert.ts';
 import { errorText, isLostClaim, isMainnet, leaseMs, now, type ValidatorContext } from '../context.ts';
 import { withLease } from '../lease.ts';
@@ -39,13 +38,13 @@ export async function delayedPass(ctx: ValidatorContext): Promise<number> {
 
 /** One pass: up to `maxConcurrentMinerAssignments` offer rounds, concurrently. */
 export async function offersPass(ctx: ValidatorContext): Promise<number> {
-  const claimed: string[] = [];
+  const claimed: AnyRawTask[] = [];
   for (let i = 0; i < ctx.config.validator.maxConcurrentMinerAssignments; i++) {
-    const row = await claimTask(ctx.db, { from: 'looking_for_nodes', worker: ctx.worker, leaseMs: leaseMs(ctx), now: now(ctx), ...MARKET_FILTER });
-    if (!row) break;
-    claimed.push(row.task_id);
+    const got = await claimFullTask(ctx.db, { from: 'looking_for_nodes', worker: ctx.worker, leaseMs: leaseMs(ctx), now: now(ctx), ...MARKET_FILTER });
+    if (!got) break;
+    claimed.push(got.task);
   }
-  await Promise.all(claimed.map((id) => offerRound(ctx, id)));
+  await Promise.all(claimed.map((task) => offerRound(ctx, String(task.task_id), task)));
   return claimed.length;
 }
 
@@ -96,10 +95,11 @@ async function offerOnce(ctx: ValidatorContext, node: CandidateNode, offer: { pa
   }
 }
 
-export async function offerRound(ctx: ValidatorContext, taskId: string): Promise<void> {
+/** `claimed`: the task as the claim returned it (saves reading it again); read from the database when absent. */
+export async function offerRound(ctx: ValidatorContext, taskId: string, claimed?: AnyRawTask): Promise<void> {
   const log = ctx.log.child({ task_id: taskId });
   await withLease(ctx, taskId, async () => {
-    const task = await getTask(ctx.db, taskId);
+    const task = claimed ?? (await getTask(ctx.db, taskId));
     if (!task) return;
     let reason: string;
     try {
@@ -122,17 +122,13 @@ export async function offerRound(ctx: ValidatorContext, taskId: string): Promise
       for (const node of ordered) {
         if (accepted >= target) break;
         const reply = await sendOffer(ctx, node, offer);
-        await storeOfferResponse(ctx.db, taskId, node.hotkey, { ...reply }, now(ctx));
-        if (reply.accepted) {
-          await assignNodeToTask(ctx.db, taskId, node.hotkey, ctx.netuid);
-          accepted++;
-        }
+        // The reply and, when accepted, the assignment: one statement, so a crash never keeps one without the other.
+        await storeOfferResponse(ctx.db, taskId, node.hotkey, { ...reply }, now(ctx), reply.accepted ? ctx.netuid : null);
+        if (reply.accepted) accepted++;
         log.debug({ hotkey: node.hotkey, accepted: reply.accepted, message: reply.message }, 'offer answered');
       }
       if (accepted >= rules.minimumMinerPool) {
-        await ctx.db.transaction((tx) =>
-          finishTask(tx, taskId, 'looking_for_nodes', 'ready', { worker: ctx.worker, now: now(ctx), detail: { accepted } }),
-        );
+        await finishTask(ctx.db, taskId, 'looking_for_nodes', 'ready', { worker: ctx.worker, now: now(ctx), detail: { accepted } });
         log.info({ accepted }, 'miners found; task ready');
         return;
       }
@@ -166,20 +162,16 @@ export async function delayOrFail(ctx: ValidatorContext, task: AnyRawTask, reaso
   if (task.is_organic && timesDelayed < rules.maxDelayTimes) {
     const previous = task.next_delay_at ? Date.parse(task.next_delay_at) : at.getTime();
     const next = new Date(Math.max(previous, at.getTime()) + rules.taskDelaySeconds * 1000);
-    await ctx.db.transaction((tx) =>
-      finishTask(tx, taskId, 'looking_for_nodes', 'delayed', {
-        worker: ctx.worker,
-        now: at,
-        nextAttemptAt: next,
-        set: { times_delayed: timesDelayed + 1, next_delay_at: next },
-        detail: { reason, times_delayed: timesDelayed + 1 },
-      }),
-    );
+    await finishTask(ctx.db, taskId, 'looking_for_nodes', 'delayed', {
+      worker: ctx.worker,
+      now: at,
+      nextAttemptAt: next,
+      set: { times_delayed: timesDelayed + 1, next_delay_at: next },
+      detail: { reason, times_delayed: timesDelayed + 1 },
+    });
     ctx.log.info({ task_id: taskId, reason, times_delayed: timesDelayed + 1, next_delay_at: next.toISOString() }, 'no miner for the task; delayed');
     return;
   }
-  await ctx.db.transaction((tx) =>
-    finishTask(tx, taskId, 'looking_for_nodes', 'failure_finding_nodes', { worker: ctx.worker, now: at, detail: { reason, times_delayed: timesDelayed } }),
-  );
+  await finishTask(ctx.db, taskId, 'looking_for_nodes', 'failure_finding_nodes', { worker: ctx.worker, now: at, detail: { reason, times_delayed: timesDelayed } });
   ctx.log.warn({ task_id: taskId, reason, organic: task.is_organic }, 'no miner for the task; failed');
 }

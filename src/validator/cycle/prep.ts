@@ -4,8 +4,9 @@
  * transaction. A crash in between leaves the task in preparing_data under a lease; recovery sends it back to
  * pending (cycle/recovery.ts).
  */
+import type { AnyRawTask } from '../../core/models/tasks.ts';
 import { getTask } from '../../db/queries/tasks.ts';
-import { claimTask, finishTask, removeGrpoRewardFunctions, updateTaskSubtype } from '../../db/queries/validator-tasks.ts';
+import { claimFullTask, finishTask, removeGrpoRewardFunctions, updateTaskSubtype } from '../../db/queries/validator-tasks.ts';
 import { errorText, isLostClaim, leaseMs, now, type ValidatorContext } from '../context.ts';
 import { withLease } from '../lease.ts';
 import { prepareImageTask } from '../prep/image.ts';
@@ -13,9 +14,9 @@ import { prepareTextTask, type PrepOutcome } from '../prep/text.ts';
 
 /** One pass: claims up to `maxConcurrentTaskPreps` pending tasks and preps them concurrently. */
 export async function prepPass(ctx: ValidatorContext): Promise<number> {
-  const claimed: string[] = [];
+  const claimed: AnyRawTask[] = [];
   for (let i = 0; i < ctx.config.validator.maxConcurrentTaskPreps; i++) {
-    const row = await claimTask(ctx.db, {
+    const got = await claimFullTask(ctx.db, {
       from: 'pending',
       to: 'preparing_data',
       worker: ctx.worker,
@@ -23,19 +24,20 @@ export async function prepPass(ctx: ValidatorContext): Promise<number> {
       now: now(ctx),
       excludeBenchmark: true,
     });
-    if (!row) break;
-    claimed.push(row.task_id);
+    if (!got) break;
+    claimed.push(got.task);
   }
-  await Promise.all(claimed.map((id) => prepOne(ctx, id)));
+  await Promise.all(claimed.map((task) => prepOne(ctx, String(task.task_id), task)));
   return claimed.length;
 }
 
-export async function prepOne(ctx: ValidatorContext, taskId: string): Promise<void> {
+/** `claimed`: the task as the claim returned it (saves reading it again); read from the database when absent. */
+export async function prepOne(ctx: ValidatorContext, taskId: string, claimed?: AnyRawTask): Promise<void> {
   const log = ctx.log.child({ task_id: taskId });
   await withLease(ctx, taskId, async () => {
     let outcome: PrepOutcome | undefined;
     let failure: string | undefined;
-    const task = await getTask(ctx.db, taskId);
+    const task = claimed ?? (await getTask(ctx.db, taskId));
     if (!task) return;
     try {
       log.info({ task_type: task.task_type, ds: task.ds }, 'preparing task data');
@@ -58,9 +60,7 @@ export async function prepOne(ctx: ValidatorContext, taskId: string): Promise<vo
         });
         log.info({ train_rows: o.trainRows, test_rows: o.testRows, synth_rows: o.synthRows }, 'task data ready; looking for miners');
       } else {
-        await ctx.db.transaction((tx) =>
-          finishTask(tx, taskId, 'preparing_data', 'prep_task_failure', { worker: ctx.worker, now: now(ctx), detail: { error: failure } }),
-        );
+        await finishTask(ctx.db, taskId, 'preparing_data', 'prep_task_failure', { worker: ctx.worker, now: now(ctx), detail: { error: failure } });
         log.warn({ err: failure }, 'task prep failed');
       }
     } catch (err) {

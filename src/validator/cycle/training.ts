@@ -4,9 +4,10 @@
  * logged and ignored, as in the original. The task's deadline is hours_to_complete from the transition, and the
  * task becomes due for the preevaluation mover exactly then.
  */
+import type { AnyRawTask } from '../../core/models/tasks.ts';
 import { getTask } from '../../db/queries/tasks.ts';
-import { assignedNodes, ensureExpectedRepoName } from '../../db/queries/validator-nodes.ts';
-import { claimTask, finishTask } from '../../db/queries/validator-tasks.ts';
+import { assignedNodes, ensureExpectedRepoNames } from '../../db/queries/validator-nodes.ts';
+import { claimFullTask, finishTask } from '../../db/queries/validator-tasks.ts';
 import { rowUrl } from '../../metagraph/convert.ts';
 import { isLostClaim, leaseMs, now, type ValidatorContext } from '../context.ts';
 import { withLease } from '../lease.ts';
@@ -15,27 +16,33 @@ import { trainRequestFor } from '../training/requests.ts';
 import { MARKET_FILTER } from './offers.ts';
 
 export async function trainingPass(ctx: ValidatorContext): Promise<number> {
-  const claimed: string[] = [];
+  const claimed: AnyRawTask[] = [];
   for (let i = 0; i < ctx.config.validator.maxConcurrentTrainings; i++) {
-    const row = await claimTask(ctx.db, { from: 'ready', worker: ctx.worker, leaseMs: leaseMs(ctx), now: now(ctx), ...MARKET_FILTER });
-    if (!row) break;
-    claimed.push(row.task_id);
+    const got = await claimFullTask(ctx.db, { from: 'ready', worker: ctx.worker, leaseMs: leaseMs(ctx), now: now(ctx), ...MARKET_FILTER });
+    if (!got) break;
+    claimed.push(got.task);
   }
-  await Promise.all(claimed.map((id) => startTraining(ctx, id)));
+  await Promise.all(claimed.map((task) => startTraining(ctx, String(task.task_id), task)));
   return claimed.length;
 }
 
-export async function startTraining(ctx: ValidatorContext, taskId: string): Promise<void> {
+/** `claimed`: the task as the claim returned it (saves reading it again); read from the database when absent. */
+export async function startTraining(ctx: ValidatorContext, taskId: string, claimed?: AnyRawTask): Promise<void> {
   const log = ctx.log.child({ task_id: taskId });
   await withLease(ctx, taskId, async () => {
-    const task = await getTask(ctx.db, taskId);
+    const task = claimed ?? (await getTask(ctx.db, taskId));
     if (!task) return;
     const nodes = await assignedNodes(ctx.db, taskId, ctx.netuid);
+    // A hotkey that left the metagraph is skipped silently, as in the original (and again at evaluation).
+    const reachable = nodes.filter((n) => n.ip !== null && n.ip_type !== null && n.port !== null);
+    // Every name is stored before the first request goes out (one statement), so a miner is never told a name
+    // that a crash could lose.
+    const names = await ensureExpectedRepoNames(ctx.db, taskId, ctx.netuid, new Map(reachable.map((n) => [n.hotkey, uuid4(ctx.random)])));
     let sent = 0;
-    for (const node of nodes) {
-      // A hotkey that left the metagraph is skipped silently, as in the original (and again at evaluation).
+    for (const node of reachable) {
       if (node.ip === null || node.ip_type === null || node.port === null) continue;
-      const name = await ensureExpectedRepoName(ctx.db, taskId, node.hotkey, ctx.netuid, uuid4(ctx.random));
+      const name = names.get(node.hotkey);
+      if (name === undefined) continue;
       const baseUrl = rowUrl({ ip: node.ip, ip_type: node.ip_type, port: node.port });
       if (!baseUrl) continue;
       const request = trainRequestFor(task, name);
@@ -52,15 +59,13 @@ export async function startTraining(ctx: ValidatorContext, taskId: string): Prom
     const started = now(ctx);
     const termination = new Date(started.getTime() + task.hours_to_complete * 3_600_000);
     try {
-      await ctx.db.transaction((tx) =>
-        finishTask(tx, taskId, 'ready', 'training', {
-          worker: ctx.worker,
-          now: started,
-          nextAttemptAt: termination,
-          set: { started_at: started, termination_at: termination },
-          detail: { miners: nodes.length, sent },
-        }),
-      );
+      await finishTask(ctx.db, taskId, 'ready', 'training', {
+        worker: ctx.worker,
+        now: started,
+        nextAttemptAt: termination,
+        set: { started_at: started, termination_at: termination },
+        detail: { miners: nodes.length, sent },
+      });
       log.info({ miners: nodes.length, termination_at: termination.toISOString() }, 'training started');
     } catch (err) {
       if (isLostClaim(err)) log.warn('lost the task to another worker while starting training');
