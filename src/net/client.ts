@@ -115,10 +115,10 @@ export class SignedClient {
     const limit = this.maxResponseBytes;
     return new Promise<CallResult<T>>((resolve) => {
       let settled = false;
-      const abort = new AbortController();
+      // On timeout the request is destroyed; its 'error' then finds the call already settled.
       const timer = setTimeout(() => {
         finish({ kind: 'timeout' });
-        abort.abort();
+        req.destroy();
       }, this.timeoutMs(call.timeout));
       const finish = (result: CallResult<T>) => {
         if (settled) return;
@@ -132,7 +132,6 @@ export class SignedClient {
         port: url.port || 80,
         path: requestPath,
         agent: this.agent,
-        signal: abort.signal,
         headers: body === undefined ? headers : { ...headers, 'Content-Length': String(body.length) },
       });
       req.on('error', (err: NodeJS.ErrnoException) => finish({ kind: 'refused', code: err.code ?? err.message }));

@@ -123,6 +123,10 @@ export async function insertTask(db: Db, task: AnyRawTask, options: InsertTaskOp
     throw new TaskTransitionError('(none)', task.status);
   }
   const now = options.now ?? new Date();
+  const single = task.task_type !== 'GrpoTask' && !(task.task_type === 'ImageTask' && (task.image_text_pairs ?? []).length > 0);
+  // Always one transaction, even when it holds a single statement: callers hook into it (tournament tasks are
+  // linked to their tournament before it commits, src/tournament/task-factory.ts).
+  if (single) return db.transaction((tx) => insertPlainTask(tx, task, now, options.actor ?? null));
   return db.transaction(async (tx) => {
     const base = pick(task, BASE_INSERT_COLUMNS);
     if (base.task_id === null) base.task_id = undefined;
@@ -176,6 +180,40 @@ export async function insertTask(db: Db, task: AnyRawTask, options: InsertTaskOp
     if (!stored) throw new DbError(`task ${taskId} vanished inside its own insert transaction`);
     return stored;
   });
+}
+
+/**
+ * A task without rows beyond its per-type one (every type but GRPO and images with pairs): base row, per-type row and
+ * the creation event in one statement, read back as getTask would.
+ */
+async function insertPlainTask(db: Queryable, task: AnyRawTask, now: Date, actor: string | null): Promise<AnyRawTask> {
+  const params: unknown[] = [];
+  const param = (value: unknown): string => {
+    params.push(value);
+    return `$${params.length}`;
+  };
+  // As insertRow: undefined columns take the table defaults, null is stored as NULL; a null task_id is a new task.
+  const defined = (values: Record<string, unknown>) => Object.entries(values).filter(([, v]) => v !== undefined);
+  const picked = pick(task, BASE_INSERT_COLUMNS);
+  if (picked.task_id === null) picked.task_id = undefined;
+  const base = defined({ ...picked, updated_at: now, next_attempt_at: now });
+  const sub = defined(pick(task, SUBTYPE_COLUMNS[task.task_type]));
+  const baseSql = `INSERT INTO tasks (${base.map(([k]) => k).join(', ')}) VALUES (${base.map(([, v]) => param(v)).join(', ')}) RETURNING *`;
+  const subSql = `INSERT INTO ${SUBTYPE_TABLE[task.task_type]} (task_id${sub.map(([k]) => `, ${k}`).join('')})
+                  SELECT t.task_id${sub.map(([, v]) => `, ${param(v)}`).join('')} FROM t RETURNING *`;
+  const { rows } = await db.query<TaskDetailRow>(
+    `WITH t AS (${baseSql}),
+          s AS (${subSql}),
+          e AS (INSERT INTO task_events (task_id, event_type, to_status, actor, created_at)
+                SELECT t.task_id, 'created', t.status, ${param(actor)}::text, ${param(now)}::timestamptz FROM t)
+     SELECT t.*, to_jsonb(s) AS detail_subtype, NULL::jsonb AS detail_reward_functions,
+            CASE WHEN t.task_type = 'ImageTask' THEN '[]'::jsonb END AS detail_image_text_pairs
+       FROM t, s`,
+    params,
+  );
+  const row = rows[0];
+  if (!row) throw new DbError('the task insert returned no row');
+  return taskFromDetailRow(row);
 }
 
 function iso(value: Date | null | undefined): string | null {
@@ -299,22 +337,40 @@ export interface SetTaskStatusOptions extends TransitionOptions {
  * state machine forbids it, TaskClaimError when another worker holds the task, DbError when there is no task.
  */
 export async function setTaskStatus(db: Queryable, taskId: string, to: TaskStatus, options: SetTaskStatusOptions = {}): Promise<TaskRow> {
-  return setTaskStatusWith(db, taskId, to, options, [], []);
+  return setTaskStatusWith(db, taskId, to, options, () => []);
 }
 
+/** Gives a value a parameter placeholder (`$n`) in the statement being built. */
+export type ParamAllocator = (value: unknown) => string;
+
 /**
- * setTaskStatus that also applies `extraSets` (SQL assignments to columns of `t`, their parameters numbered from $9
- * and given in `extraParams`) in the same UPDATE, so a loop's status change and its column writes are one statement.
- * For callers in this folder only: the assignments are interpolated.
+ * A write that rides in a status change's statement and happens only if the change does: its SQL joins the `upd`
+ * row set (the changed task, one row or none), e.g. `UPDATE x SET … FROM upd WHERE x.task_id = upd.task_id`.
+ */
+export type GatedWrite = (param: ParamAllocator) => string;
+
+/**
+ * setTaskStatus that also applies `extraSets` (SQL assignments to columns of `t`) in the same UPDATE and runs
+ * `writes` in the same statement, so a loop's status change, its column values and its rows in other tables are one
+ * statement: all of it happens or, when the change is refused, none of it. For callers in this folder: the SQL is
+ * interpolated.
  */
 export async function setTaskStatusWith(
   db: Queryable,
   taskId: string,
   to: TaskStatus,
   options: SetTaskStatusOptions,
-  extraSets: readonly string[],
-  extraParams: readonly unknown[],
+  extraSets: (param: ParamAllocator) => readonly string[],
+  writes: readonly GatedWrite[] = [],
 ): Promise<TaskRow> {
+  const extraParams: unknown[] = [];
+  // Parameters $1–$8 belong to the status change.
+  const param: ParamAllocator = (value) => {
+    extraParams.push(value);
+    return `$${8 + extraParams.length}`;
+  };
+  const sets = extraSets(param);
+  const ctes = writes.map((w, i) => `, w${i} AS (${w(param)})`).join('');
   const now = options.now ?? new Date();
   let allowed = statusesLeadingTo(to, options);
   if (options.expectedFrom) allowed = allowed.filter((s) => s === options.expectedFrom);
@@ -325,7 +381,7 @@ export async function setTaskStatusWith(
          ), upd AS (
            UPDATE tasks t
               SET status = $2::text, updated_at = $3::timestamptz, next_attempt_at = COALESCE($7::timestamptz, $3::timestamptz),
-                  claimed_by = NULL, claimed_until = NULL${extraSets.map((a) => `, ${a}`).join('')}
+                  claimed_by = NULL, claimed_until = NULL${sets.map((a) => `, ${a}`).join('')}
              FROM prev
             WHERE t.task_id = prev.task_id
               AND prev.status = ANY($4::text[])
@@ -334,7 +390,7 @@ export async function setTaskStatusWith(
          ), ev AS (
            INSERT INTO task_events (task_id, event_type, from_status, to_status, actor, detail, created_at)
            SELECT task_id, 'status_changed', previous_status, status, $6::text, $8::jsonb, $3::timestamptz FROM upd
-         )
+         )${ctes}
          SELECT * FROM upd`,
         [
           taskId,

@@ -3,6 +3,7 @@
  * offer replies, assignments (`task_nodes`), submissions and scores (§8, scoring.md §1.5).
  */
 import type { Queryable } from '../types.ts';
+import type { GatedWrite } from './tasks.ts';
 
 export interface CandidateNode {
   hotkey: string;
@@ -12,53 +13,60 @@ export interface CandidateNode {
   port: number;
 }
 
-/**
- * `get_eligible_nodes` (mainnet): nodes whose hotkey has no task_nodes rows, or a positive score on a task created
- * within the look-back window, or only NULL scores. Elsewhere every node. Hotkeys already assigned to `taskId`
- * are left out either way.
- */
-export async function offerCandidates(
-  q: Queryable,
-  options: { taskId: string; netuid: number; mainnetRules: boolean; since: Date },
-): Promise<CandidateNode[]> {
-  const { rows } = await q.query<CandidateNode>(
-    `SELECT n.hotkey, n.node_id, n.ip, n.ip_type, n.port
-       FROM nodes n
-      WHERE n.netuid = $1
-        AND NOT EXISTS (SELECT 1 FROM task_nodes a WHERE a.task_id = $2 AND a.hotkey = n.hotkey AND a.netuid = $1)
-        AND (NOT $3::boolean
-             OR NOT EXISTS (SELECT 1 FROM task_nodes x WHERE x.hotkey = n.hotkey)
-             OR NOT EXISTS (SELECT 1 FROM task_nodes x WHERE x.hotkey = n.hotkey AND x.quality_score IS NOT NULL)
-             OR EXISTS (SELECT 1 FROM task_nodes x JOIN tasks t ON t.task_id = x.task_id
-                         WHERE x.hotkey = n.hotkey AND x.quality_score > 0 AND t.created_at >= $4))
-      ORDER BY n.node_id`,
-    [options.netuid, options.taskId, options.mainnetRules, options.since],
-  );
-  return rows;
-}
-
 export interface DailyParticipation {
   hotkey: string;
   tasks: number;
   avg_quality: number | null;
 }
 
+export interface OfferRoundState {
+  /** Miners already assigned to the task (acceptances of an interrupted round). */
+  accepted: number;
+  candidates: CandidateNode[];
+  /** Today's participation per candidate (tasks 0 = none today). */
+  daily: DailyParticipation[];
+}
+
 /**
- * Today's participation per hotkey (validator.md §7.2): scored, non-benchmark tasks created since `dayStart`.
- * Hotkeys absent from the answer have not participated today.
+ * What an offer round starts from, in one statement: the acceptances so far, the candidates and their
+ * participation today.
+ *
+ * Candidates (`get_eligible_nodes`, validator.md §7.1): on mainnet, nodes whose hotkey has no task_nodes rows, or a
+ * positive score on a task created within the look-back window, or only NULL scores; elsewhere every node. Hotkeys
+ * already assigned to the task are left out either way. Participation (§7.2): scored, non-benchmark tasks created
+ * since `dayStart`.
  */
-export async function dailyParticipation(q: Queryable, hotkeys: readonly string[], dayStart: Date): Promise<DailyParticipation[]> {
-  if (hotkeys.length === 0) return [];
-  const { rows } = await q.query<DailyParticipation>(
-    `SELECT x.hotkey, count(*)::int AS tasks, avg(x.quality_score) AS avg_quality
-       FROM task_nodes x JOIN tasks t ON t.task_id = x.task_id
-      WHERE x.hotkey = ANY($1::text[]) AND x.quality_score IS NOT NULL AND t.created_at >= $2
-        AND NOT EXISTS (SELECT 1 FROM benchmark_root_tasks b WHERE b.task_id = t.task_id)
-        AND NOT EXISTS (SELECT 1 FROM benchmark_task_copies c WHERE c.copy_task_id = t.task_id)
-      GROUP BY x.hotkey`,
-    [[...hotkeys], dayStart],
+export async function offerRoundState(
+  q: Queryable,
+  options: { taskId: string; netuid: number; mainnetRules: boolean; since: Date; dayStart: Date },
+): Promise<OfferRoundState> {
+  const { rows } = await q.query<CandidateNode & { accepted: number; daily_tasks: number | null; daily_avg_quality: number | null }>(
+    `SELECT c.accepted, n.hotkey, n.node_id, n.ip, n.ip_type, n.port, d.tasks AS daily_tasks, d.avg_quality AS daily_avg_quality
+       FROM (SELECT count(*)::int AS accepted FROM task_nodes WHERE task_id = $2 AND netuid = $1) c
+       LEFT JOIN nodes n
+         ON n.netuid = $1
+        AND NOT EXISTS (SELECT 1 FROM task_nodes a WHERE a.task_id = $2 AND a.hotkey = n.hotkey AND a.netuid = $1)
+        AND (NOT $3::boolean
+             OR NOT EXISTS (SELECT 1 FROM task_nodes x WHERE x.hotkey = n.hotkey)
+             OR NOT EXISTS (SELECT 1 FROM task_nodes x WHERE x.hotkey = n.hotkey AND x.quality_score IS NOT NULL)
+             OR EXISTS (SELECT 1 FROM task_nodes x JOIN tasks t ON t.task_id = x.task_id
+                         WHERE x.hotkey = n.hotkey AND x.quality_score > 0 AND t.created_at >= $4))
+       LEFT JOIN LATERAL (
+         SELECT count(*)::int AS tasks, avg(x.quality_score) AS avg_quality
+           FROM task_nodes x JOIN tasks t ON t.task_id = x.task_id
+          WHERE x.hotkey = n.hotkey AND x.quality_score IS NOT NULL AND t.created_at >= $5
+            AND NOT EXISTS (SELECT 1 FROM benchmark_root_tasks b WHERE b.task_id = t.task_id)
+            AND NOT EXISTS (SELECT 1 FROM benchmark_task_copies bc WHERE bc.copy_task_id = t.task_id)
+       ) d ON n.hotkey IS NOT NULL
+      ORDER BY n.node_id`,
+    [options.netuid, options.taskId, options.mainnetRules, options.since, options.dayStart],
   );
-  return rows;
+  const present = rows.filter((r) => r.hotkey !== null);
+  return {
+    accepted: rows[0]?.accepted ?? 0,
+    candidates: present.map((r) => ({ hotkey: r.hotkey, node_id: r.node_id, ip: r.ip, ip_type: r.ip_type, port: r.port })),
+    daily: present.map((r) => ({ hotkey: r.hotkey, tasks: r.daily_tasks ?? 0, avg_quality: r.daily_avg_quality })),
+  };
 }
 
 /**
@@ -82,14 +90,6 @@ export async function storeOfferResponse(
      ON CONFLICT DO NOTHING`,
     [taskId, hotkey, JSON.stringify(response), now, assignNetuid],
   );
-}
-
-export async function countAssigned(q: Queryable, taskId: string, netuid: number): Promise<number> {
-  const { rows } = await q.query<{ n: number }>('SELECT count(*)::int AS n FROM task_nodes WHERE task_id = $1 AND netuid = $2', [
-    taskId,
-    netuid,
-  ]);
-  return rows[0]?.n ?? 0;
 }
 
 export interface AssignedNode {
@@ -143,24 +143,20 @@ export interface ScoreRow {
   score_reason: string | null;
 }
 
-/** Writes each miner's result onto its assignment (quality_score, losses, reason), all in one statement. NaN is stored as NaN. */
-export async function writeTaskScores(q: Queryable, taskId: string, netuid: number, scores: readonly ScoreRow[]): Promise<void> {
-  if (scores.length === 0) return;
-  await q.query(
+/**
+ * Each miner's result onto its assignment (quality_score, losses, reason), as a write of the task's status change
+ * (one statement for all miners); null when there is none. NaN is stored as NaN.
+ */
+export function taskScoresWrite(netuid: number, scores: readonly ScoreRow[]): GatedWrite | null {
+  if (scores.length === 0) return null;
+  return (param) =>
     `UPDATE task_nodes a
         SET quality_score = v.quality_score, test_loss = v.test_loss, synth_loss = v.synth_loss, score_reason = v.score_reason
-       FROM unnest($3::text[], $4::float8[], $5::float8[], $6::float8[], $7::text[]) AS v(hotkey, quality_score, test_loss, synth_loss, score_reason)
-      WHERE a.task_id = $1 AND a.netuid = $2 AND a.hotkey = v.hotkey`,
-    [
-      taskId,
-      netuid,
-      scores.map((s) => s.hotkey),
-      scores.map((s) => floatParam(s.quality_score)),
-      scores.map((s) => floatParam(s.test_loss)),
-      scores.map((s) => floatParam(s.synth_loss)),
-      scores.map((s) => s.score_reason),
-    ],
-  );
+       FROM unnest(${param(scores.map((s) => s.hotkey))}::text[], ${param(scores.map((s) => floatParam(s.quality_score)))}::float8[],
+                   ${param(scores.map((s) => floatParam(s.test_loss)))}::float8[], ${param(scores.map((s) => floatParam(s.synth_loss)))}::float8[],
+                   ${param(scores.map((s) => s.score_reason))}::text[]) AS v(hotkey, quality_score, test_loss, synth_loss, score_reason),
+            upd
+      WHERE a.task_id = upd.task_id AND a.netuid = ${param(netuid)}::int AND a.hotkey = v.hotkey`;
 }
 
 /** Drivers disagree on how a JS NaN/Infinity travels; the text forms are what Postgres parses for float8. */
@@ -182,17 +178,24 @@ export interface SubmissionRow {
 
 /** `submissions` upsert per (task, hotkey, netuid) (validator.md §8). */
 export async function upsertSubmission(q: Queryable, row: SubmissionRow): Promise<void> {
-  await upsertSubmissions(q, [row]);
-}
-
-/** upsertSubmission for many rows in one statement (one row per (task, hotkey, netuid) in the list). */
-export async function upsertSubmissions(q: Queryable, rows: readonly SubmissionRow[]): Promise<void> {
-  if (rows.length === 0) return;
   await q.query(
     `INSERT INTO submissions (task_id, hotkey, netuid, repo, model_hash, created_on, updated_on)
-     SELECT v.task_id, v.hotkey, v.netuid, v.repo, v.model_hash, v.at, v.at
-       FROM unnest($1::uuid[], $2::text[], $3::int[], $4::text[], $5::text[], $6::timestamptz[]) AS v(task_id, hotkey, netuid, repo, model_hash, at)
+     VALUES ($1, $2, $3, $4, $5, $6, $6)
      ON CONFLICT (task_id, hotkey, netuid) DO UPDATE SET repo = EXCLUDED.repo, model_hash = EXCLUDED.model_hash, updated_on = EXCLUDED.updated_on`,
-    [rows.map((r) => r.taskId), rows.map((r) => r.hotkey), rows.map((r) => r.netuid), rows.map((r) => r.repo), rows.map((r) => r.modelHash), rows.map((r) => r.now)],
+    [row.taskId, row.hotkey, row.netuid, row.repo, row.modelHash, row.now],
   );
+}
+
+/** The `submissions` upserts of a task's miners, as a write of its status change; null when there is none. */
+export function submissionsWrite(netuid: number, rows: readonly { hotkey: string; repo: string; modelHash: string | null }[], now: Date): GatedWrite | null {
+  if (rows.length === 0) return null;
+  return (param) => {
+    const at = param(now);
+    return `INSERT INTO submissions (task_id, hotkey, netuid, repo, model_hash, created_on, updated_on)
+     SELECT upd.task_id, v.hotkey, ${param(netuid)}::int, v.repo, v.model_hash, ${at}::timestamptz, ${at}::timestamptz
+       FROM unnest(${param(rows.map((r) => r.hotkey))}::text[], ${param(rows.map((r) => r.repo))}::text[], ${param(rows.map((r) => r.modelHash))}::text[])
+            AS v(hotkey, repo, model_hash)
+      CROSS JOIN upd
+     ON CONFLICT (task_id, hotkey, netuid) DO UPDATE SET repo = EXCLUDED.repo, model_hash = EXCLUDED.model_hash, updated_on = EXCLUDED.updated_on`;
+  };
 }

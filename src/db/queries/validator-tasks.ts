@@ -8,7 +8,7 @@ import type { TaskStatus, TaskType } from '../../core/enums.ts';
 import { assertTransition } from '../../core/task-status.ts';
 import type { Queryable } from '../types.ts';
 import type { AnyRawTask } from '../../core/models/tasks.ts';
-import { setTaskStatusWith, TASK_DETAIL_COLUMNS, taskFromDetailRow, type TaskDetailRow, type TaskRow } from './tasks.ts';
+import { setTaskStatusWith, TASK_DETAIL_COLUMNS, taskFromDetailRow, type GatedWrite, type TaskDetailRow, type TaskRow } from './tasks.ts';
 
 /** Which special tasks a loop leaves alone (validator.md §4.4: the miner market never sees tournament tasks). */
 export interface TaskFilter {
@@ -55,24 +55,33 @@ export interface ClaimTaskOptions extends TaskFilter {
 export async function claimTask(q: Queryable, options: ClaimTaskOptions): Promise<TaskRow | null> {
   const row = await claimRow(q, options);
   if (!row) return null;
-  const { detail_subtype: _s, detail_reward_functions: _r, detail_image_text_pairs: _i, ...task } = row;
+  const { detail_subtype: _s, detail_reward_functions: _r, detail_image_text_pairs: _i, is_tournament: _t, is_benchmark: _b, ...task } = row;
   return task;
 }
 
-/** claimTask that also returns the claimed task as the core model (per-type fields included), in the same statement. */
-export async function claimFullTask(q: Queryable, options: ClaimTaskOptions): Promise<{ row: TaskRow; task: AnyRawTask } | null> {
-  const row = await claimRow(q, options);
-  if (!row) return null;
-  const { detail_subtype: _s, detail_reward_functions: _r, detail_image_text_pairs: _i, ...base } = row;
-  return { row: base, task: taskFromDetailRow(row) };
+export interface ClaimedTask {
+  row: TaskRow;
+  task: AnyRawTask;
+  /** Whether the task belongs to a tournament or a benchmark (as taskMembership says). */
+  membership: { tournament: boolean; benchmark: boolean };
 }
 
-async function claimRow(q: Queryable, options: ClaimTaskOptions): Promise<TaskDetailRow | null> {
+/** claimTask that also returns the claimed task as the core model (per-type fields included) and its membership, in the same statement. */
+export async function claimFullTask(q: Queryable, options: ClaimTaskOptions): Promise<ClaimedTask | null> {
+  const row = await claimRow(q, options);
+  if (!row) return null;
+  const { detail_subtype: _s, detail_reward_functions: _r, detail_image_text_pairs: _i, is_tournament, is_benchmark, ...base } = row;
+  return { row: base, task: taskFromDetailRow(row), membership: { tournament: is_tournament, benchmark: is_benchmark } };
+}
+
+type ClaimRow = TaskDetailRow & { is_tournament: boolean; is_benchmark: boolean };
+
+async function claimRow(q: Queryable, options: ClaimTaskOptions): Promise<ClaimRow | null> {
   const to = options.to ?? options.from;
   if (options.to !== undefined) assertTransition(options.from, options.to);
   const until = options.leaseMs === null ? null : new Date(options.now.getTime() + options.leaseMs);
   const filter = taskFilterSql('c', options);
-  const { rows } = await q.query<TaskDetailRow & { previous_status: string }>(
+  const { rows } = await q.query<ClaimRow & { previous_status: string }>(
     `WITH picked AS (
        SELECT c.task_id, c.status FROM tasks c
         WHERE c.status = $1 AND c.next_attempt_at <= $2
@@ -97,7 +106,7 @@ async function claimRow(q: Queryable, options: ClaimTaskOptions): Promise<TaskDe
        SELECT task_id, 'status_changed', previous_status, status, $7::text, $8::jsonb, $2::timestamptz
          FROM upd WHERE previous_status <> status
      )
-     SELECT t.*, ${TASK_DETAIL_COLUMNS} FROM upd t`,
+     SELECT t.*, ${TASK_DETAIL_COLUMNS}, ${MEMBERSHIP_COLUMNS} FROM upd t`,
     [
       options.from,
       options.now,
@@ -132,6 +141,8 @@ export interface FinishTaskOptions {
   /** `n_eval_attempts = n_eval_attempts + 1` (so a concurrent reader never sees a lost update). */
   incrementEvalAttempts?: boolean;
   detail?: Record<string, unknown>;
+  /** Rows in other tables written by the same statement, only if the status change happens. */
+  writes?: readonly GatedWrite[];
 }
 
 /**
@@ -147,9 +158,6 @@ export async function finishTask(
   options: FinishTaskOptions,
 ): Promise<TaskRow> {
   const entries = Object.entries(options.set ?? {}).filter(([k]) => (FINISH_COLUMNS as readonly string[]).includes(k));
-  // Parameters $1–$8 belong to the status change; the column values follow.
-  const sets = entries.map(([k], i) => `${k} = $${i + 9}`);
-  if (options.incrementEvalAttempts) sets.push('n_eval_attempts = t.n_eval_attempts + 1');
   return setTaskStatusWith(
     q,
     taskId,
@@ -161,8 +169,11 @@ export async function finishTask(
       ...(options.nextAttemptAt ? { nextAttemptAt: options.nextAttemptAt } : {}),
       detail: options.detail ?? {},
     },
-    sets,
-    entries.map(([, v]) => v),
+    (param) => [
+      ...entries.map(([k, v]) => `${k} = ${param(v)}`),
+      ...(options.incrementEvalAttempts ? ['n_eval_attempts = t.n_eval_attempts + 1'] : []),
+    ],
+    options.writes ?? [],
   );
 }
 
@@ -190,24 +201,23 @@ export async function countTasksByStatus(q: Queryable, statuses: readonly TaskSt
   return out;
 }
 
+/** The membership of the task row `t` (see taskMembership). */
+const MEMBERSHIP_COLUMNS = `EXISTS (SELECT 1 FROM tournament_tasks m WHERE m.task_id = t.task_id) AS is_tournament,
+    (EXISTS (SELECT 1 FROM benchmark_root_tasks m WHERE m.task_id = t.task_id)
+     OR EXISTS (SELECT 1 FROM benchmark_task_copies m WHERE m.copy_task_id = t.task_id)) AS is_benchmark`;
+
 /** Whether a task belongs to a tournament or a benchmark (they get constructed repos instead of a miner call). */
 export async function taskMembership(q: Queryable, taskId: string): Promise<{ tournament: boolean; benchmark: boolean }> {
-  const { rows } = await q.query<{ tournament: boolean; benchmark: boolean }>(
-    `SELECT EXISTS (SELECT 1 FROM tournament_tasks WHERE task_id = $1) AS tournament,
-            (EXISTS (SELECT 1 FROM benchmark_root_tasks WHERE task_id = $1)
-             OR EXISTS (SELECT 1 FROM benchmark_task_copies WHERE copy_task_id = $1)) AS benchmark`,
+  const { rows } = await q.query<{ is_tournament: boolean; is_benchmark: boolean }>(
+    `SELECT ${MEMBERSHIP_COLUMNS} FROM tasks t WHERE t.task_id = $1`,
     [taskId],
   );
-  return rows[0] ?? { tournament: false, benchmark: false };
+  const row = rows[0];
+  return { tournament: row?.is_tournament ?? false, benchmark: row?.is_benchmark ?? false };
 }
 
-/** Rewrites a task's per-type column values after prep (standard column names, data URLs). */
-export async function updateTaskSubtype(
-  q: Queryable,
-  taskType: TaskType,
-  taskId: string,
-  values: Record<string, unknown>,
-): Promise<void> {
+/** Rewrites a task's per-type column values after prep (standard column names, data URLs); null when none apply. */
+export function subtypeUpdate(taskType: TaskType, values: Record<string, unknown>): GatedWrite | null {
   const allowed: Record<TaskType, readonly string[]> = {
     InstructTextTask: ['field_system', 'field_instruction', 'field_input', 'field_output', 'synthetic_data', 'file_format'],
     DpoTask: ['field_prompt', 'field_system', 'field_chosen', 'field_rejected', 'synthetic_data', 'file_format'],
@@ -223,17 +233,14 @@ export async function updateTaskSubtype(
     ImageTask: 'image_tasks',
   };
   const entries = Object.entries(values).filter(([k]) => allowed[taskType].includes(k));
-  if (entries.length === 0) return;
-  await q.query(
-    `UPDATE ${table[taskType]} SET ${entries.map(([k], i) => `${k} = $${i + 2}`).join(', ')} WHERE task_id = $1`,
-    [taskId, ...entries.map(([, v]) => v)],
-  );
+  if (entries.length === 0) return null;
+  return (param) => `UPDATE ${table[taskType]} s SET ${entries.map(([k, v]) => `${k} = ${param(v)}`).join(', ')} FROM upd WHERE s.task_id = upd.task_id`;
 }
 
-/** Drops a GRPO task's reward functions that failed validation (validator.md §5.1 GRPO check). */
-export async function removeGrpoRewardFunctions(q: Queryable, taskId: string, rewardIds: readonly string[]): Promise<void> {
-  if (rewardIds.length === 0) return;
-  await q.query('DELETE FROM grpo_task_functions WHERE task_id = $1 AND reward_id = ANY($2::uuid[])', [taskId, [...rewardIds]]);
+/** Drops a GRPO task's reward functions that failed validation (validator.md §5.1 GRPO check); null when none. */
+export function grpoRewardFunctionsRemoval(rewardIds: readonly string[]): GatedWrite | null {
+  if (rewardIds.length === 0) return null;
+  return (param) => `DELETE FROM grpo_task_functions g USING upd WHERE g.task_id = upd.task_id AND g.reward_id = ANY(${param([...rewardIds])}::uuid[])`;
 }
 
 /** The generic library (is_generic AND is_manual) synthetic GRPO tasks draw from (validator.md §6.3). */

@@ -1,13 +1,13 @@
 /**
  * preevaluation → evaluating → success | preevaluation | failure (validator.md §4.2, scoring.md §1.5). The claim
  * moves the task to evaluating in one statement; scores, submissions, the attempt counter and the new status are
- * written in one transaction that only commits while this worker still holds the claim, so a task is never
+ * written in one statement that only takes effect while this worker still holds the claim, so a task is never
  * scored twice. All scores exactly 0 sends it back for another attempt (at most `maxEvalAttempts` in all).
  */
 import type { AnyRawTask } from '../../core/models/tasks.ts';
 import { getTask } from '../../db/queries/tasks.ts';
-import { assignedNodes, upsertSubmissions, writeTaskScores } from '../../db/queries/validator-nodes.ts';
-import { claimFullTask, finishTask, taskMembership } from '../../db/queries/validator-tasks.ts';
+import { assignedNodes, submissionsWrite, taskScoresWrite } from '../../db/queries/validator-nodes.ts';
+import { claimFullTask, finishTask, taskMembership, type ClaimedTask } from '../../db/queries/validator-tasks.ts';
 import { taskStatusAfterScoring, type MinerResult } from '../../scoring/task/index.ts';
 import { errorText, isLostClaim, leaseMs, now, type ValidatorContext } from '../context.ts';
 import { GpuPool, requiredGpus } from '../evaluation/gpus.ts';
@@ -25,7 +25,7 @@ export const DEFAULT_TOURNAMENT_ORG = 'rayonlabs';
 export async function evaluationPass(ctx: ValidatorContext, gpus: GpuPool): Promise<boolean> {
   const got = await claimFullTask(ctx.db, { from: 'preevaluation', to: 'evaluating', worker: ctx.worker, leaseMs: leaseMs(ctx), now: now(ctx) });
   if (!got) return false;
-  await evaluateTask(ctx, got.row.task_id, gpus, got.task);
+  await evaluateTask(ctx, got.row.task_id, gpus, got);
   return true;
 }
 
@@ -99,12 +99,12 @@ async function evaluateSubmissions(
 }
 
 /** `claimed`: the task as the claim returned it (saves reading it again); read from the database when absent. */
-export async function evaluateTask(ctx: ValidatorContext, taskId: string, gpus: GpuPool, claimed?: AnyRawTask): Promise<void> {
+export async function evaluateTask(ctx: ValidatorContext, taskId: string, gpus: GpuPool, claimed?: Pick<ClaimedTask, 'task' | 'membership'>): Promise<void> {
   const log = ctx.log.child({ task_id: taskId });
   await withLease(ctx, taskId, async () => {
-    const task = claimed ?? (await getTask(ctx.db, taskId));
+    const task = claimed?.task ?? (await getTask(ctx.db, taskId));
     if (!task) return;
-    const membership = await taskMembership(ctx.db, taskId);
+    const membership = claimed?.membership ?? (await taskMembership(ctx.db, taskId));
     const attempts = task.n_eval_attempts ?? 0;
     let scored: MinerResult[] | undefined;
     let evaluated: Evaluated | undefined;
@@ -125,31 +125,25 @@ export async function evaluateTask(ctx: ValidatorContext, taskId: string, gpus: 
     const at = now(ctx);
     const terminal = to === 'success' || to === 'failure';
     try {
-      await ctx.db.transaction(async (tx) => {
-        await finishTask(tx, taskId, 'evaluating', to, {
-          worker: ctx.worker,
-          now: at,
-          incrementEvalAttempts: true,
-          set: {
-            ...(evaluated && evaluated.modelParamsCount > 0 ? { model_params_count: evaluated.modelParamsCount } : {}),
-            ...(terminal ? { completed_at: at } : {}),
-          },
-          detail: failure
-            ? { error: failure, attempt: attempts + 1 }
-            : { attempt: attempts + 1, scores: Object.fromEntries((scored ?? []).map((r) => [r.hotkey, r.score])) },
-        });
-        if (scored) {
-          await writeTaskScores(
-            tx,
-            taskId,
+      // Status, attempt counter, scores and submissions: one statement, committed only while this worker holds the claim.
+      await finishTask(ctx.db, taskId, 'evaluating', to, {
+        worker: ctx.worker,
+        now: at,
+        incrementEvalAttempts: true,
+        set: {
+          ...(evaluated && evaluated.modelParamsCount > 0 ? { model_params_count: evaluated.modelParamsCount } : {}),
+          ...(terminal ? { completed_at: at } : {}),
+        },
+        detail: failure
+          ? { error: failure, attempt: attempts + 1 }
+          : { attempt: attempts + 1, scores: Object.fromEntries((scored ?? []).map((r) => [r.hotkey, r.score])) },
+        writes: [
+          taskScoresWrite(
             ctx.netuid,
-            scored.map((r) => ({ hotkey: r.hotkey, quality_score: r.score, test_loss: r.testLoss, synth_loss: r.synthLoss, score_reason: r.scoreReason })),
-          );
-        }
-        await upsertSubmissions(
-          tx,
-          (evaluated?.submissions ?? []).map((s) => ({ taskId, hotkey: s.hotkey, netuid: ctx.netuid, repo: s.repo, modelHash: s.modelHash, now: at })),
-        );
+            (scored ?? []).map((r) => ({ hotkey: r.hotkey, quality_score: r.score, test_loss: r.testLoss, synth_loss: r.synthLoss, score_reason: r.scoreReason })),
+          ),
+          submissionsWrite(ctx.netuid, evaluated?.submissions ?? [], at),
+        ].filter((w) => w !== null),
       });
     } catch (err) {
       if (isLostClaim(err)) {

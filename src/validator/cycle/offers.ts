@@ -7,13 +7,7 @@
 import type { AnyRawTask } from '../../core/models/tasks.ts';
 import { NO_OFFER_RESPONSE } from '../../core/models/payloads.ts';
 import { getTask } from '../../db/queries/tasks.ts';
-import {
-  countAssigned,
-  dailyParticipation,
-  offerCandidates,
-  storeOfferResponse,
-  type CandidateNode,
-} from '../../db/queries/validator-nodes.ts';
+import { offerRoundState, storeOfferResponse, type CandidateNode } from '../../db/queries/validator-nodes.ts';
 import { claimFullTask, claimTask, finishTask, type TaskFilter } from '../../db/queries/validator-tasks.ts';
 import { rowUrl } from '../../metagraph/convert.ts';
 import { errorText, isLostClaim, isMainnet, leaseMs, now, type ValidatorContext } from '../context.ts';
@@ -105,14 +99,16 @@ export async function offerRound(ctx: ValidatorContext, taskId: string, claimed?
     try {
       const rules = ctx.config.validator;
       const at = now(ctx);
-      let accepted = await countAssigned(ctx.db, taskId, ctx.netuid);
-      const candidates = await offerCandidates(ctx.db, {
+      const state = await offerRoundState(ctx.db, {
         taskId,
         netuid: ctx.netuid,
         mainnetRules: isMainnet(ctx),
         since: new Date(at.getTime() - rules.eligibleLookbackDays * 86_400_000),
+        dayStart: dayStart(at),
       });
-      const daily = new Map((await dailyParticipation(ctx.db, candidates.map((c) => c.hotkey), dayStart(at))).map((d) => [d.hotkey, d]));
+      const candidates = state.candidates;
+      let accepted = state.accepted;
+      const daily = new Map(state.daily.map((d) => [d.hotkey, d]));
       const ordered = offerOrder(candidates, daily, rules, ctx.random);
       const image = task.task_type === 'ImageTask';
       const target = image ? randint(ctx.random, rules.offerTargetImageMin, rules.offerTargetImageMax) : randint(ctx.random, rules.offerTargetTextMin, rules.offerTargetTextMax);

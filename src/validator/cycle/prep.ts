@@ -1,12 +1,12 @@
 /**
  * pending → preparing_data → looking_for_nodes | prep_task_failure (validator.md §4.2, §5). The claim moves the
  * task to preparing_data in one statement; the outcome (data URLs, standard field names, status, event) is one
- * transaction. A crash in between leaves the task in preparing_data under a lease; recovery sends it back to
+ * statement. A crash in between leaves the task in preparing_data under a lease; recovery sends it back to
  * pending (cycle/recovery.ts).
  */
 import type { AnyRawTask } from '../../core/models/tasks.ts';
 import { getTask } from '../../db/queries/tasks.ts';
-import { claimFullTask, finishTask, removeGrpoRewardFunctions, updateTaskSubtype } from '../../db/queries/validator-tasks.ts';
+import { claimFullTask, finishTask, grpoRewardFunctionsRemoval, subtypeUpdate } from '../../db/queries/validator-tasks.ts';
 import { errorText, isLostClaim, leaseMs, now, type ValidatorContext } from '../context.ts';
 import { withLease } from '../lease.ts';
 import { prepareImageTask } from '../prep/image.ts';
@@ -48,15 +48,13 @@ export async function prepOne(ctx: ValidatorContext, taskId: string, claimed?: A
     try {
       if (outcome) {
         const o = outcome;
-        await ctx.db.transaction(async (tx) => {
-          await finishTask(tx, taskId, 'preparing_data', 'looking_for_nodes', {
-            worker: ctx.worker,
-            now: now(ctx),
-            set: { training_data: o.trainingData, test_data: o.testData, ...(o.ds ? { ds: o.ds } : {}) },
-            detail: { train_rows: o.trainRows, test_rows: o.testRows, synth_rows: o.synthRows, files: o.keys },
-          });
-          await updateTaskSubtype(tx, task.task_type, taskId, o.subtype);
-          await removeGrpoRewardFunctions(tx, taskId, o.droppedRewardIds);
+        // Status, data URLs, standard field names and dropped reward functions: one statement.
+        await finishTask(ctx.db, taskId, 'preparing_data', 'looking_for_nodes', {
+          worker: ctx.worker,
+          now: now(ctx),
+          set: { training_data: o.trainingData, test_data: o.testData, ...(o.ds ? { ds: o.ds } : {}) },
+          detail: { train_rows: o.trainRows, test_rows: o.testRows, synth_rows: o.synthRows, files: o.keys },
+          writes: [subtypeUpdate(task.task_type, o.subtype), grpoRewardFunctionsRemoval(o.droppedRewardIds)].filter((w) => w !== null),
         });
         log.info({ train_rows: o.trainRows, test_rows: o.testRows, synth_rows: o.synthRows }, 'task data ready; looking for miners');
       } else {
