@@ -5,7 +5,7 @@
  * told apart from files another live process is still writing.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rename, rm, type FileHandle } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
 import { StorageError } from './errors.ts';
@@ -25,12 +25,35 @@ export async function fsyncDir(dir: string): Promise<void> {
   }
 }
 
+/**
+ * Opens a new file, creating its directory when it is missing. The directory is made only on ENOENT, not before
+ * every write: each file-system call is a trip through the thread pool, and writers call this once per file.
+ */
+async function openNew(path: string, mode?: number): Promise<FileHandle> {
+  try {
+    return await open(path, 'wx', mode);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    await mkdir(dirname(path), { recursive: true });
+    return open(path, 'wx', mode);
+  }
+}
+
+/** rename, creating the target's directory when it is missing. */
+async function renameInto(from: string, to: string): Promise<void> {
+  try {
+    await rename(from, to);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    await mkdir(dirname(to), { recursive: true });
+    await rename(from, to);
+  }
+}
+
 /** Writes `data` to `target` atomically (temporary file in `tmpDir`, which must be on the same filesystem). */
 export async function writeFileAtomic(target: string, data: Uint8Array | string, tmpDir: string, mode = 0o644): Promise<void> {
-  await mkdir(tmpDir, { recursive: true });
-  await mkdir(dirname(target), { recursive: true });
   const tmp = tmpName(tmpDir);
-  const handle = await open(tmp, 'wx', mode);
+  const handle = await openNew(tmp, mode);
   try {
     await handle.writeFile(data);
     await handle.sync();
@@ -38,7 +61,7 @@ export async function writeFileAtomic(target: string, data: Uint8Array | string,
     await handle.close();
   }
   try {
-    await rename(tmp, target);
+    await renameInto(tmp, target);
   } catch (err) {
     await rm(tmp, { force: true });
     throw err;
@@ -77,21 +100,22 @@ function toReadable(source: ByteSource): Readable {
  * (the partial file is removed). The file is fsynced before this resolves.
  */
 export async function spoolToTemp(source: ByteSource, tmpDir: string, maxBytes: number): Promise<SpooledFile> {
-  await mkdir(tmpDir, { recursive: true });
   const path = tmpName(tmpDir);
   const hash = createHash('sha256');
   let size = 0;
   // Written through one handle that we open and close ourselves, so removing a partial file cannot race a
   // lazily opened stream that would create it again.
-  const handle = await open(path, 'wx');
+  const handle = await openNew(path);
   try {
-    for await (const chunk of toReadable(source) as AsyncIterable<Buffer | Uint8Array | string>) {
-      const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+    const write = async (bytes: Uint8Array): Promise<void> => {
       size += bytes.length;
       if (size > maxBytes) throw new StorageError('too_large', `more than ${maxBytes} bytes`);
       hash.update(bytes);
       await handle.writeFile(bytes); // writes the whole chunk at the current position (write() may be partial)
-    }
+    };
+    // Bytes in memory are written as they are; only streams go through the chunk loop.
+    if (source instanceof Uint8Array) await write(source);
+    else for await (const chunk of toReadable(source) as AsyncIterable<Buffer | Uint8Array | string>) await write(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
     await handle.sync();
   } catch (err) {
     await handle.close().catch(() => undefined);
