@@ -34,7 +34,8 @@ export interface BossTaskOutcome {
  * Whether the champion's code keeps a task at margin `t`: the challenger must beat the boss by the fraction
  * `t` of the boss's score. The original multiplies the boss's score by (1 ± t), which points the margin the
  * wrong way when that score is negative (GRPO rewards can be): a worse challenger then wins (spec §6.7).
- * The fix (D-tournament-2) applies the margin to the magnitude; for a non-negative boss score both agree.
+ * The fix (D-tournament-2) applies the margin to the magnitude, and an exact tie stays with the boss even where the
+ * margin vanishes (a boss score of 0); otherwise, for a non-negative boss score, both agree.
  */
 export function bossKeepsTask(
   bossLoss: number,
@@ -43,7 +44,13 @@ export function bossKeepsTask(
   higherIsBetter: boolean,
   behaviour: Behaviour = 'fixed',
 ): boolean {
-  const flip = behaviour === 'fixed' && bossLoss < 0;
+  if (behaviour === 'original') {
+    return higherIsBetter ? bossLoss * (1 + threshold) > challengerLoss : bossLoss * (1 - threshold) < challengerLoss;
+  }
+  // A challenger no better than the boss never takes the task. The margin alone says so except where it vanishes
+  // (a boss score of 0, or one so small that b·(1±t) rounds to b): an exact tie there went to the challenger.
+  if (higherIsBetter ? challengerLoss <= bossLoss : challengerLoss >= bossLoss) return true;
+  const flip = bossLoss < 0;
   if (higherIsBetter) return bossLoss * (flip ? 1 - threshold : 1 + threshold) > challengerLoss;
   return bossLoss * (flip ? 1 + threshold : 1 - threshold) < challengerLoss;
 }

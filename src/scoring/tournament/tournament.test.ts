@@ -234,9 +234,14 @@ describe('original behaviour reproduces the deviation files exactly', () => {
 });
 
 describe('bossKeepsTask', () => {
-  it('agrees with the original for non-negative boss scores', () => {
-    for (const [b, c] of [[1, 0.9], [1, 0.89], [0, 0], [2, 2.3]] as const) {
+  it('agrees with the original for non-negative boss scores, except a tie where the margin vanishes', () => {
+    for (const [b, c] of [[1, 0.9], [1, 0.89], [0, 0.001], [0, -0.001], [2, 2.3], [1, 1]] as const) {
       for (const higher of [true, false]) expect(bossKeepsTask(b, c, 0.1, higher)).toBe(bossKeepsTask(b, c, 0.1, higher, 'original'));
+    }
+    // Both scores 0 (say, no GRPO reward on either side): the original hands the task to the equal challenger.
+    for (const higher of [true, false]) {
+      expect(bossKeepsTask(0, 0, 0.1, higher, 'original')).toBe(false);
+      expect(bossKeepsTask(0, 0, 0.1, higher)).toBe(true);
     }
   });
 });
