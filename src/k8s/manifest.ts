@@ -152,33 +152,67 @@ export function jobManifest(spec: ContainerJobSpec, policy: KubernetesJobPolicy)
     securityContext: securityContext(true),
   };
   const labels = { ...spec.labels, [JOB_LABEL]: spec.name, 'god.network': spec.network, 'app.kubernetes.io/managed-by': 'god' };
+  return jobSkeleton({
+    name: spec.name,
+    namespace: policy.namespace,
+    labels,
+    activeDeadlineSeconds: activeDeadlineSeconds(spec, policy),
+    ttlSecondsAfterFinished: policy.ttlSecondsAfterFinished,
+    podSecurity: {
+      runAsNonRoot: true,
+      runAsUser: policy.runAsUser,
+      runAsGroup: policy.runAsGroup,
+      fsGroup: policy.runAsGroup,
+      seccompProfile: { type: 'RuntimeDefault' },
+    },
+    nodeSelector: policy.nodeSelector,
+    initContainers: spec.inputs.length > 0 ? [fetch] : [],
+    containers: [main],
+    volumes,
+  });
+}
+
+export interface JobParts {
+  name: string;
+  namespace: string;
+  labels: Record<string, string>;
+  annotations?: Record<string, string>;
+  activeDeadlineSeconds: number;
+  ttlSecondsAfterFinished: number;
+  /** The pod's security context (identity, fsGroup, seccomp). */
+  podSecurity: NonNullable<NonNullable<V1Job['spec']>['template']['spec']>['securityContext'];
+  nodeSelector: Record<string, string>;
+  initContainers: V1Container[];
+  containers: V1Container[];
+  volumes: V1Volume[];
+}
+
+/**
+ * The Job every god workload runs as: one pod, never retried or restarted, no service-account token, no service
+ * links, deleted `ttlSecondsAfterFinished` after it ends. Callers supply the containers and the pod's identity.
+ */
+export function jobSkeleton(p: JobParts): V1Job {
   return {
     apiVersion: 'batch/v1',
     kind: 'Job',
-    metadata: { name: spec.name, namespace: policy.namespace, labels },
+    metadata: { name: p.name, namespace: p.namespace, labels: p.labels, ...(p.annotations ? { annotations: p.annotations } : {}) },
     spec: {
       backoffLimit: 0,
       completions: 1,
       parallelism: 1,
-      activeDeadlineSeconds: activeDeadlineSeconds(spec, policy),
-      ttlSecondsAfterFinished: policy.ttlSecondsAfterFinished,
+      activeDeadlineSeconds: p.activeDeadlineSeconds,
+      ttlSecondsAfterFinished: p.ttlSecondsAfterFinished,
       template: {
-        metadata: { labels },
+        metadata: { labels: p.labels },
         spec: {
           restartPolicy: 'Never',
           automountServiceAccountToken: false,
           enableServiceLinks: false,
-          securityContext: {
-            runAsNonRoot: true,
-            runAsUser: policy.runAsUser,
-            runAsGroup: policy.runAsGroup,
-            fsGroup: policy.runAsGroup,
-            seccompProfile: { type: 'RuntimeDefault' },
-          },
-          ...(Object.keys(policy.nodeSelector).length ? { nodeSelector: { ...policy.nodeSelector } } : {}),
-          initContainers: spec.inputs.length > 0 ? [fetch] : [],
-          containers: [main],
-          volumes,
+          ...(p.podSecurity ? { securityContext: p.podSecurity } : {}),
+          ...(Object.keys(p.nodeSelector).length ? { nodeSelector: { ...p.nodeSelector } } : {}),
+          initContainers: p.initContainers,
+          containers: p.containers,
+          volumes: p.volumes,
         },
       },
     },

@@ -18,7 +18,7 @@ import { relative, resolve, sep } from 'node:path';
 import type { V1Job, V1VolumeMount } from '@kubernetes/client-node';
 import { settingDefs } from '../../config/settings.ts';
 import type { TrainerRules } from '../../core/rules/trainer.ts';
-import { JOB_LABEL } from '../../k8s/manifest.ts';
+import { JOB_LABEL, jobSkeleton } from '../../k8s/manifest.ts';
 import { CONTRACT_PATHS } from '../args.ts';
 import { containerEnv } from '../docker/requests.ts';
 import type { PreparedJob } from '../executor.ts';
@@ -128,62 +128,50 @@ export function trainerJobManifest(job: PreparedJob, policy: TrainerJobPolicy): 
   // Hotkeys, model ids (with "/") and repo names do not fit label values; annotations keep them whole.
   const annotations = Object.fromEntries(Object.entries(job.labels).map(([k, v]) => [`god.trainer/${labelValue(k)}`, v]));
   const nonRoot = policy.runAsUser !== 0;
-  return {
-    apiVersion: 'batch/v1',
-    kind: 'Job',
-    metadata: { name, namespace: policy.namespace, labels, annotations },
-    spec: {
-      backoffLimit: 0,
-      completions: 1,
-      parallelism: 1,
-      activeDeadlineSeconds: trainerActiveDeadlineSeconds(job, policy),
-      ttlSecondsAfterFinished: policy.ttlSecondsAfterFinished,
-      template: {
-        metadata: { labels },
-        spec: {
-          restartPolicy: 'Never',
-          automountServiceAccountToken: false,
-          enableServiceLinks: false,
-          securityContext: {
-            runAsNonRoot: nonRoot,
-            runAsUser: policy.runAsUser,
-            runAsGroup: policy.runAsUser,
-            fsGroup: policy.runAsUser,
-            // Never chown the whole shared claim (model cache included) on every pod start.
-            fsGroupChangePolicy: 'OnRootMismatch',
-            seccompProfile: { type: 'RuntimeDefault' },
-          },
-          ...(Object.keys(policy.nodeSelector).length ? { nodeSelector: { ...policy.nodeSelector } } : {}),
-          initContainers: [],
-          containers: [
-            {
-              name: TRAIN_CONTAINER,
-              image,
-              imagePullPolicy: policy.imagePullPolicy,
-              command: [entrypoint],
-              args: [...job.args],
-              env: containerEnv(job).map((kv) => {
-                const eq = kv.indexOf('=');
-                return { name: kv.slice(0, eq), value: kv.slice(eq + 1) };
-              }),
-              resources: { limits, requests: { ...limits } },
-              volumeMounts: mounts,
-              securityContext: {
-                allowPrivilegeEscalation: false,
-                privileged: false,
-                // Training code writes configs and caches all over the image (the reference's images do).
-                readOnlyRootFilesystem: false,
-                runAsNonRoot: nonRoot,
-                capabilities: { drop: ['ALL'] },
-              },
-            },
-          ],
-          volumes: [
-            { name: 'data', persistentVolumeClaim: { claimName: policy.dataClaim } },
-            { name: 'shm', emptyDir: { medium: 'Memory', sizeLimit: gib(shmGb) } },
-          ],
+  return jobSkeleton({
+    name,
+    namespace: policy.namespace,
+    labels,
+    annotations,
+    activeDeadlineSeconds: trainerActiveDeadlineSeconds(job, policy),
+    ttlSecondsAfterFinished: policy.ttlSecondsAfterFinished,
+    podSecurity: {
+      runAsNonRoot: nonRoot,
+      runAsUser: policy.runAsUser,
+      runAsGroup: policy.runAsUser,
+      fsGroup: policy.runAsUser,
+      // Never chown the whole shared claim (model cache included) on every pod start.
+      fsGroupChangePolicy: 'OnRootMismatch',
+      seccompProfile: { type: 'RuntimeDefault' },
+    },
+    nodeSelector: policy.nodeSelector,
+    initContainers: [],
+    containers: [
+      {
+        name: TRAIN_CONTAINER,
+        image,
+        imagePullPolicy: policy.imagePullPolicy,
+        command: [entrypoint],
+        args: [...job.args],
+        env: containerEnv(job).map((kv) => {
+          const eq = kv.indexOf('=');
+          return { name: kv.slice(0, eq), value: kv.slice(eq + 1) };
+        }),
+        resources: { limits, requests: { ...limits } },
+        volumeMounts: mounts,
+        securityContext: {
+          allowPrivilegeEscalation: false,
+          privileged: false,
+          // Training code writes configs and caches all over the image (the reference's images do).
+          readOnlyRootFilesystem: false,
+          runAsNonRoot: nonRoot,
+          capabilities: { drop: ['ALL'] },
         },
       },
-    },
-  };
+    ],
+    volumes: [
+      { name: 'data', persistentVolumeClaim: { claimName: policy.dataClaim } },
+      { name: 'shm', emptyDir: { medium: 'Memory', sizeLimit: gib(shmGb) } },
+    ],
+  });
 }
