@@ -187,11 +187,7 @@ export async function insertTask(db: Db, task: AnyRawTask, options: InsertTaskOp
  * the creation event in one statement, read back as getTask would.
  */
 async function insertPlainTask(db: Queryable, task: AnyRawTask, now: Date, actor: string | null): Promise<AnyRawTask> {
-  const params: unknown[] = [];
-  const param = (value: unknown): string => {
-    params.push(value);
-    return `$${params.length}`;
-  };
+  const { values: params, param } = paramList();
   // As insertRow: undefined columns take the table defaults, null is stored as NULL; a null task_id is a new task.
   const defined = (values: Record<string, unknown>) => Object.entries(values).filter(([, v]) => v !== undefined);
   const picked = pick(task, BASE_INSERT_COLUMNS);
@@ -343,6 +339,18 @@ export async function setTaskStatus(db: Queryable, taskId: string, to: TaskStatu
 /** Gives a value a parameter placeholder (`$n`) in the statement being built. */
 export type ParamAllocator = (value: unknown) => string;
 
+/** Collects a statement's parameter values; placeholders are numbered after the first `offset`. */
+function paramList(offset = 0): { values: unknown[]; param: ParamAllocator } {
+  const values: unknown[] = [];
+  return {
+    values,
+    param: (value) => {
+      values.push(value);
+      return `$${offset + values.length}`;
+    },
+  };
+}
+
 /**
  * A write that rides in a status change's statement and happens only if the change does: its SQL joins the `upd`
  * row set (the changed task, one row or none), e.g. `UPDATE x SET … FROM upd WHERE x.task_id = upd.task_id`.
@@ -363,12 +371,8 @@ export async function setTaskStatusWith(
   extraSets: (param: ParamAllocator) => readonly string[],
   writes: readonly GatedWrite[] = [],
 ): Promise<TaskRow> {
-  const extraParams: unknown[] = [];
   // Parameters $1–$8 belong to the status change.
-  const param: ParamAllocator = (value) => {
-    extraParams.push(value);
-    return `$${8 + extraParams.length}`;
-  };
+  const { values: extraParams, param } = paramList(8);
   const sets = extraSets(param);
   const ctes = writes.map((w, i) => `, w${i} AS (${w(param)})`).join('');
   const now = options.now ?? new Date();

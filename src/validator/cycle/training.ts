@@ -33,28 +33,29 @@ export async function startTraining(ctx: ValidatorContext, taskId: string, claim
     const task = claimed ?? (await getTask(ctx.db, taskId));
     if (!task) return;
     const nodes = await assignedNodes(ctx.db, taskId, ctx.netuid);
-    // A hotkey that left the metagraph is skipped silently, as in the original (and again at evaluation).
-    const reachable = nodes.filter((n) => n.ip !== null && n.ip_type !== null && n.port !== null);
+    // A hotkey that left the metagraph (or serves no axon) is skipped silently, as in the original (and again at
+    // evaluation).
+    const targets = nodes.flatMap((n) => {
+      const baseUrl = n.ip !== null && n.ip_type !== null && n.port !== null ? rowUrl({ ip: n.ip, ip_type: n.ip_type, port: n.port }) : null;
+      return baseUrl ? [{ hotkey: n.hotkey, baseUrl }] : [];
+    });
     // Every name is stored before the first request goes out (one statement), so a miner is never told a name
     // that a crash could lose.
-    const names = await ensureExpectedRepoNames(ctx.db, taskId, ctx.netuid, new Map(reachable.map((n) => [n.hotkey, uuid4(ctx.random)])));
+    const names = await ensureExpectedRepoNames(ctx.db, taskId, ctx.netuid, new Map(targets.map((t) => [t.hotkey, uuid4(ctx.random)])));
     let sent = 0;
-    for (const node of reachable) {
-      if (node.ip === null || node.ip_type === null || node.port === null) continue;
-      const name = names.get(node.hotkey);
+    for (const { hotkey, baseUrl } of targets) {
+      const name = names.get(hotkey);
       if (name === undefined) continue;
-      const baseUrl = rowUrl({ ip: node.ip, ip_type: node.ip_type, port: node.port });
-      if (!baseUrl) continue;
       const request = trainRequestFor(task, name);
       const result = await ctx.miners.post({
         baseUrl,
-        minerHotkey: node.hotkey,
+        minerHotkey: hotkey,
         path: request.path,
         payload: request.body,
         timeout: ctx.config.validator.startTrainingTimeoutSeconds * 1000,
       });
       sent++;
-      log.info({ hotkey: node.hotkey, expected_repo_name: name, reply: result.kind, status: 'status' in result ? result.status : undefined }, 'start-training sent');
+      log.info({ hotkey, expected_repo_name: name, reply: result.kind, status: 'status' in result ? result.status : undefined }, 'start-training sent');
     }
     const started = now(ctx);
     const termination = new Date(started.getTime() + task.hours_to_complete * 3_600_000);
