@@ -2,9 +2,9 @@
  * `npm run bench -- validator-parts [--reps N]`: the validator's CPU per real-time task, bottom up. Each operation a
  * task needs from the validator is timed alone in this process (process.cpuUsage over many repetitions after a
  * warm-up; the peers run in other processes so their CPU is not counted), then multiplied by how many a task needs.
- * The counts are those the devnet bench observed per task (`GOD_BENCH_QUERY_STATS=1`, and a request count, with
- * the default four miners plus the copycat): 4 offers, 4 training starts, 4 submission lookups (signed), 2 hub
- * look-ups, about 21 statements, 3 blob puts and 3 deletes, one data prep. The sum is a floor under what
+ * The counts are those the devnet bench prints per task with `GOD_BENCH_QUERY_STATS=1` (statements and outgoing
+ * requests; the default miners): 4 offers, 4 training starts, 4 submission lookups (signed), 2 hub look-ups, about
+ * 21 statements; and 3 blob puts and 3 deletes (train, test and synthetic files), one data prep. The sum is a floor under what
  * `npm run bench -- devnet --validator-process` measures as a whole (which adds GC, loops, logging, timers).
  */
 import { spawn, type ChildProcess } from 'node:child_process';

@@ -103,6 +103,19 @@ const ctx: ValidatorContext = {
   tournaments: noTournaments,
   chain,
 };
+// With GOD_BENCH_QUERY_STATS also the validator's outgoing requests, by kind (task ids folded).
+const requestStats = new Map<string, number>();
+if (process.env.GOD_BENCH_QUERY_STATS) {
+  const count = (k: string) => requestStats.set(k, (requestStats.get(k) ?? 0) + 1);
+  const fold = (path: string) => path.replace(/[0-9a-f]{8}-[0-9a-f-]{27}/g, ':task_id');
+  const miners = ctx.miners;
+  ctx.miners = {
+    post: (call) => (count(`miner POST ${fold(call.path)}`), miners.post(call)),
+    get: (call) => (count(`miner GET ${fold(call.path)}`), miners.get(call)),
+  } as typeof miners;
+  const hubPort = ctx.hub;
+  ctx.hub = { repoInfo: (repo) => (count('hub repo info'), hubPort.repoInfo(repo)) }; // the devnet hub adapter has only repoInfo
+}
 if (a.remoteEval) {
   // The bench's busy child hands evaluation to the parent over IPC, as a production validator hands it to an
   // evaluation container: downloading the submitted repos and running the evaluator are then outside this process,
@@ -199,6 +212,7 @@ marks.tasksEndNs = hr();
 if (process.env.GOD_BENCH_QUERY_STATS) {
   const top = [...queryStats.entries()].sort((x, y) => y[1].ms - x[1].ms).slice(0, 40);
   for (const [sql, st] of top) process.stderr.write(`query[${(a.create ?? []).length > 0 ? "busy" : "twin"}] ${String(st.n).padStart(6)} × ${st.ms.toFixed(0).padStart(6)} ms  ${sql}\n`);
+  for (const [k, n] of requestStats) process.stderr.write(`request[${(a.create ?? []).length > 0 ? 'busy' : 'twin'}] ${String(n).padStart(6)}  ${k}\n`);
 }
 await validator.stop();
 const { rows: done } = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM tasks');
