@@ -87,6 +87,15 @@ export interface SpooledFile {
   path: string;
   size: number;
   sha256: string;
+  /** What `options.header` returned, as written at the start of the file. */
+  header?: Buffer;
+}
+
+export interface SpoolOptions {
+  /** Where the bytes start in the file (default 0); `header` fills what comes before. */
+  offset?: number;
+  /** The bytes before `offset`, from the content's size and sha256 once all of it is written; exactly `offset` long. */
+  header?: (size: number, sha256: string) => Buffer;
 }
 
 function toReadable(source: ByteSource): Readable {
@@ -95,35 +104,53 @@ function toReadable(source: ByteSource): Readable {
   return Readable.from(source);
 }
 
+/** Writes all of `bytes` at `position` (a single write may be partial). */
+async function writeAllAt(handle: FileHandle, bytes: Uint8Array, position: number): Promise<void> {
+  let done = 0;
+  while (done < bytes.length) {
+    const { bytesWritten } = await handle.write(bytes, done, bytes.length - done, position + done);
+    done += bytesWritten;
+  }
+}
+
 /**
  * Streams `source` into a new temporary file, hashing it on the way and refusing more than `maxBytes`
- * (the partial file is removed). The file is fsynced before this resolves.
+ * (the partial file is removed). The file is fsynced before this resolves. With `options.offset` the content starts
+ * there and `options.header` supplies the bytes before it.
  */
-export async function spoolToTemp(source: ByteSource, tmpDir: string, maxBytes: number): Promise<SpooledFile> {
+export async function spoolToTemp(source: ByteSource, tmpDir: string, maxBytes: number, options: SpoolOptions = {}): Promise<SpooledFile> {
   const path = tmpName(tmpDir);
   const hash = createHash('sha256');
+  const offset = options.offset ?? 0;
   let size = 0;
+  let header: Buffer | undefined;
   // Written through one handle that we open and close ourselves, so removing a partial file cannot race a
   // lazily opened stream that would create it again.
   const handle = await openNew(path);
   try {
     const write = async (bytes: Uint8Array): Promise<void> => {
-      size += bytes.length;
-      if (size > maxBytes) throw new StorageError('too_large', `more than ${maxBytes} bytes`);
+      if (size + bytes.length > maxBytes) throw new StorageError('too_large', `more than ${maxBytes} bytes`);
       hash.update(bytes);
-      await handle.writeFile(bytes); // writes the whole chunk at the current position (write() may be partial)
+      await writeAllAt(handle, bytes, offset + size);
+      size += bytes.length;
     };
     // Bytes in memory are written as they are; only streams go through the chunk loop.
     if (source instanceof Uint8Array) await write(source);
     else for await (const chunk of toReadable(source) as AsyncIterable<Buffer | Uint8Array | string>) await write(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
+    const sha256 = hash.digest('hex');
+    if (options.header) {
+      header = options.header(size, sha256);
+      if (header.length !== offset) throw new Error(`spoolToTemp: a header of ${header.length} bytes for an offset of ${offset}`);
+      await writeAllAt(handle, header, 0);
+    }
     await handle.sync();
+    await handle.close();
+    return { path, size, sha256, ...(header ? { header } : {}) };
   } catch (err) {
     await handle.close().catch(() => undefined);
     await rm(path, { force: true });
     throw err;
   }
-  await handle.close();
-  return { path, size, sha256: hash.digest('hex') };
 }
 
 export function sha256Hex(data: Uint8Array | string): string {

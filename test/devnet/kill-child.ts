@@ -9,9 +9,12 @@
  * processes for every task type, and the last line reports this process's CPU from "validator started" on.
  *
  * With `idleSeconds` it first measures its idle CPU rate, and with `create` it creates those tasks itself (the parent
- * cannot write to the PGlite directory while this process has it open).
+ * cannot write to the PGlite directory while this process has it open). With `gate` and `warmTasks` it first runs
+ * those tasks to the end before it says it is warm, so the measured window sees a process that has already run
+ * every code path once (V8's compiled code, zod's compiled parsers, lazily loaded modules), as a long-running
+ * validator has; they are not counted in the window's tasks.
  *
- * argv: <json: { home, dataDir, hourSeconds, t0, r0, chainUrl, storageUrl, netuid, cpu?, sandbox?, gate?, weights?, remoteEval?, idleSeconds?, warmupSeconds?, databaseUrl?, create? }>
+ * argv: <json: { home, dataDir, hourSeconds, t0, r0, chainUrl, storageUrl, netuid, cpu?, sandbox?, gate?, weights?, remoteEval?, idleSeconds?, warmupSeconds?, databaseUrl?, create?, warmTasks? }>
  */
 import pino from 'pino';
 import { httpChain } from '../../src/chain/devnet/index.ts';
@@ -39,7 +42,7 @@ import { setWeightsOnce } from '../../src/validator/weights/loop.ts';
 
 const raw = process.argv[2];
 if (!raw) throw new Error('usage: kill-child.ts JSON');
-const a = JSON.parse(raw) as { home: string; dataDir: string; hourSeconds: number; t0: number; r0: number; chainUrl: string; storageUrl: string; netuid: number; cpu?: boolean; sandbox?: boolean; gate?: boolean; weights?: boolean; remoteEval?: boolean; idleSeconds?: number; warmupSeconds?: number; databaseUrl?: string; create?: TaskType[] };
+const a = JSON.parse(raw) as { home: string; dataDir: string; hourSeconds: number; t0: number; r0: number; chainUrl: string; storageUrl: string; netuid: number; cpu?: boolean; sandbox?: boolean; gate?: boolean; weights?: boolean; remoteEval?: boolean; idleSeconds?: number; warmupSeconds?: number; databaseUrl?: string; create?: TaskType[]; warmTasks?: TaskType[] };
 const cpuMs = (): number => {
   const u = process.cpuUsage();
   return (u.user + u.system) / 1000;
@@ -187,6 +190,15 @@ if (a.gate) {
 const waitFor = async (word: string): Promise<void> => {
   while (!stdinLines.includes(word)) await new Promise<void>((r) => (stdinWaiter = r));
 };
+const warmTasks = a.gate ? (a.warmTasks ?? []) : [];
+let warmCpuMs = 0;
+if (warmTasks.length > 0) {
+  const c = cpuMs();
+  for (const type of warmTasks) await createDevnetTask({ ctx }, type);
+  while ((await openTasks()) > 0) await new Promise((r) => setTimeout(r, 200));
+  warmCpuMs = cpuMs() - c;
+  log.info({ tasks: warmTasks.length }, 'warm-up tasks finished');
+}
 if (a.gate) {
   await new Promise((r) => setTimeout(r, (a.warmupSeconds ?? 0) * 1000));
   log.info('validator warm');
@@ -196,6 +208,7 @@ const loopsCpu = cpuMs();
 const loopsWall = performance.now();
 marks.tasksStartNs = hr();
 queryStats.clear();
+requestStats.clear();
 for (const type of a.create ?? []) await createDevnetTask({ ctx }, type);
 
 if (a.gate && (a.create ?? []).length === 0) {
@@ -216,7 +229,7 @@ if (process.env.GOD_BENCH_QUERY_STATS) {
 }
 await validator.stop();
 const { rows: done } = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM tasks');
-if (a.cpu) log.info({ startup_cpu_ms: loopsCpu - startCpu - idle.cpuMs, idle_cpu_ms: idle.cpuMs, idle_wall_ms: idle.wallMs, loops_cpu_ms: cpuMs() - loopsCpu, loops_wall_ms: performance.now() - loopsWall, tasks: done[0]?.n ?? 0, cpu_marks: marks }, 'validator cpu');
+if (a.cpu) log.info({ startup_cpu_ms: loopsCpu - startCpu - idle.cpuMs - warmCpuMs, warm_tasks: warmTasks.length, warm_cpu_ms: warmCpuMs, idle_cpu_ms: idle.cpuMs, idle_wall_ms: idle.wallMs, loops_cpu_ms: cpuMs() - loopsCpu, loops_wall_ms: performance.now() - loopsWall, tasks: (done[0]?.n ?? 0) - warmTasks.length, cpu_marks: marks }, 'validator cpu');
 // Weights once more over the final scores (the loop may have set them before the last task finished). The bench's
 // idle twin sets none (it shares the busy child's hotkey and chain).
 const twin = a.gate === true && (a.create ?? []).length === 0;

@@ -1,10 +1,11 @@
-import { readdir, writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ManualClock } from '../../clock/index.ts';
 import { createServer } from '../../http/index.ts';
 import { tempDir } from '../testing.ts';
 import { blobStoreContract } from './contract.ts';
-import { LocalBlobStore } from './local.ts';
+import { BLOB_HEADER_BYTES, LocalBlobStore } from './local.ts';
+import { sha256Hex } from '../fsutil.ts';
 import { registerBlobRoutes } from './server.ts';
 
 const secret = new Uint8Array(32).fill(5);
@@ -22,10 +23,10 @@ blobStoreContract('local directory served by signed URL', async () => {
     clock,
     withMaxBytes: (maxBytes) => LocalBlobStore.open({ root, secret, clock, maxBytes }),
     tamper: async (key) => {
-      // The record names the object file; with one blob stored there is one object.
-      const objects = await readdir(join(root, 'objects'));
-      if (objects.length !== 1) throw new Error(`expected one object for ${key}, found ${objects.length}`);
-      await writeFile(join(root, 'objects', objects[0] as string), 'tampered');
+      // One file per blob: its header, then the bytes; the bytes are changed, the header kept.
+      const path = join(root, 'files', sha256Hex(key));
+      const file = await readFile(path);
+      await writeFile(path, Buffer.concat([file.subarray(0, BLOB_HEADER_BYTES), Buffer.from('tampered')]));
     },
     close: async () => {
       await server.close();

@@ -1,4 +1,4 @@
-import { readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -6,7 +6,7 @@ import { ManualClock } from '../../clock/index.ts';
 import { isStorageError } from '../errors.ts';
 import { sha256Hex } from '../fsutil.ts';
 import { deadPid, tempDir } from '../testing.ts';
-import { LocalBlobStore } from './local.ts';
+import { BLOB_HEADER_BYTES, LocalBlobStore } from './local.ts';
 import { loadOrCreateSecret } from './signing.ts';
 
 const secret = new Uint8Array(32).fill(7);
@@ -53,17 +53,42 @@ describe('LocalBlobStore', () => {
     expect(info.size).toBe(12);
   });
 
-  it('overwrites, deletes and leaves exactly one object file per key', async () => {
+  it('overwrites, deletes and leaves exactly one file per key: a header, then the bytes', async () => {
     await store.put('k', text('one'));
     await clock.advance(1000);
     const second = await store.put('k', text('two'));
     expect(second.lastModified).toBe('2025-08-01T12:00:01.000Z');
     expect(new TextDecoder().decode(await store.get('k'))).toBe('two');
-    expect(await readdir(join(store.root, 'objects'))).toHaveLength(1);
+    expect(await readdir(join(store.root, 'files'))).toEqual([sha256Hex('k')]);
+    const file = await readFile(join(store.root, 'files', sha256Hex('k')));
+    expect(file).toHaveLength(BLOB_HEADER_BYTES + 3);
+    expect(JSON.parse(file.subarray(0, BLOB_HEADER_BYTES).toString())).toEqual({ key: 'k', size: 3, sha256: sha256Hex('two'), content_type: 'application/octet-stream', last_modified: '2025-08-01T12:00:01.000Z' });
+    expect(file.subarray(BLOB_HEADER_BYTES).toString()).toBe('two');
+    expect(await readdir(join(store.root, 'tmp'))).toEqual([]);
     expect(await store.delete('k')).toBe(true);
     expect(await store.delete('k')).toBe(false);
     await expect(store.get('k')).rejects.toSatisfy((e) => isStorageError(e, 'not_found'));
-    expect(await readdir(join(store.root, 'objects'))).toHaveLength(0);
+    await expect(store.getStream('k')).rejects.toSatisfy((e) => isStorageError(e, 'not_found'));
+    expect(await readdir(join(store.root, 'files'))).toHaveLength(0);
+  });
+
+  it('stores empty blobs and keys at the length limit with the longest content type', async () => {
+    const key = `${'k'.repeat(127)}/`.repeat(4).slice(0, 511) + 'z';
+    const type = `x/${'"\\'.repeat(84)}`;
+    await store.put(key, new Uint8Array(0), type);
+    expect(await store.head(key)).toMatchObject({ key, size: 0, contentType: type });
+    expect(await store.get(key)).toHaveLength(0);
+  });
+
+  it('streams from the file it read the header from, even when a put replaces the blob meanwhile', async () => {
+    await store.put('k', text('first version'));
+    const { info, stream } = await store.getStream('k');
+    await store.put('k', text('second'));
+    const parts: Buffer[] = [];
+    for await (const c of stream) parts.push(c as Buffer);
+    expect(Buffer.concat(parts).toString()).toBe('first version');
+    expect(info.size).toBe(13);
+    expect(new TextDecoder().decode(await store.get('k'))).toBe('second');
   });
 
   it('lists by prefix in key order', async () => {
@@ -92,28 +117,57 @@ describe('LocalBlobStore', () => {
     await small.put('fits', text('1234567890'));
   });
 
-  it('detects content that no longer matches its recorded sha256', async () => {
+  it('detects content that no longer matches its recorded size or sha256, and a damaged header', async () => {
     await store.put('k', text('original'));
-    const [object] = await readdir(join(store.root, 'objects'));
-    await writeFile(join(store.root, 'objects', object as string), 'tampered');
+    const path = join(store.root, 'files', sha256Hex('k'));
+    const file = await readFile(path);
+    await writeFile(path, Buffer.concat([file.subarray(0, BLOB_HEADER_BYTES), Buffer.from('tampered')]));
     await expect(store.get('k')).rejects.toSatisfy((e) => isStorageError(e, 'corrupt'));
-    await rm(join(store.root, 'objects', object as string));
+    await writeFile(path, Buffer.concat([file.subarray(0, BLOB_HEADER_BYTES), Buffer.from('orig')]));
     await expect(store.get('k')).rejects.toSatisfy((e) => isStorageError(e, 'corrupt'));
+    await expect(store.getStream('k')).rejects.toSatisfy((e) => isStorageError(e, 'corrupt'));
+    await writeFile(path, file.subarray(0, 100));
+    await expect(store.head('k')).rejects.toSatisfy((e) => isStorageError(e, 'corrupt'));
+    await expect(store.get('k')).rejects.toSatisfy((e) => isStorageError(e, 'corrupt'));
+    // A header that names another key is damage too (a file renamed by hand).
+    await store.put('other', text('x'));
+    await rm(path);
+    await rename(join(store.root, 'files', sha256Hex('other')), path);
+    await expect(store.get('k')).rejects.toSatisfy((e) => isStorageError(e, 'corrupt'));
+    expect(await store.list()).toEqual([expect.objectContaining({ key: 'other' })]);
   });
 
   it('removes leftovers of dead writers on open, and keeps those of live ones', async () => {
     await store.put('kept', text('x'));
     const dead = deadPid();
-    const orphan = `${'a'.repeat(64)}-${dead}-${'0'.repeat(16)}`;
-    const live = `${'b'.repeat(64)}-${process.pid}-${'0'.repeat(16)}`;
-    await writeFile(join(store.root, 'objects', orphan), 'orphan');
-    await writeFile(join(store.root, 'objects', live), 'in flight');
     await writeFile(join(store.root, 'tmp', `${dead}-abcd.tmp`), 'partial');
+    await writeFile(join(store.root, 'tmp', `${process.pid}-beef.tmp`), 'in flight');
     const reopened = await LocalBlobStore.open({ root: store.root, secret, clock });
-    expect(await readdir(join(store.root, 'objects'))).toHaveLength(2);
-    expect(await readdir(join(store.root, 'objects'))).toContain(live);
-    expect(await readdir(join(store.root, 'tmp'))).toEqual([]);
+    expect(await readdir(join(store.root, 'tmp'))).toEqual([`${process.pid}-beef.tmp`]);
     expect(new TextDecoder().decode(await reopened.get('kept'))).toBe('x');
+  });
+
+  it('moves a store of the earlier layout (records naming objects) to one file per blob', async () => {
+    const root = join(dir.path, 'old');
+    const legacy = async (key: string, content: string, object: string) => {
+      await writeFile(join(root, 'objects', object), content);
+      const record = { key, object, size: content.length, sha256: sha256Hex(content), content_type: 'application/json', last_modified: '2025-07-01T00:00:00.000Z' };
+      await writeFile(join(root, 'records', `${sha256Hex(key)}.json`), JSON.stringify(record, null, 2));
+    };
+    await mkdir(join(root, 'records'), { recursive: true });
+    await mkdir(join(root, 'objects'), { recursive: true });
+    await legacy('tasks/a/train.json', '[1,2,3]', `${sha256Hex('tasks/a/train.json')}-${deadPid()}-${'1'.repeat(16)}`);
+    await legacy('damaged', 'abc', `${sha256Hex('damaged')}-1-${'2'.repeat(16)}`);
+    await writeFile(join(root, 'objects', `${sha256Hex('damaged')}-1-${'2'.repeat(16)}`), 'changed');
+    await writeFile(join(root, 'records', 'junk.json'), '{');
+    const migrated = await LocalBlobStore.open({ root, secret, clock });
+    expect((await readdir(root)).sort()).toEqual(['files', 'tmp']);
+    expect(new TextDecoder().decode(await migrated.get('tasks/a/train.json'))).toBe('[1,2,3]');
+    expect(await migrated.head('tasks/a/train.json')).toEqual({ key: 'tasks/a/train.json', size: 7, sha256: sha256Hex('[1,2,3]'), contentType: 'application/json', lastModified: '2025-07-01T00:00:00.000Z' });
+    expect(await migrated.head('damaged')).toBeNull();
+    // Opening again finds nothing to move.
+    await LocalBlobStore.open({ root, secret, clock });
+    expect(await migrated.list()).toHaveLength(1);
   });
 
   it('signs URLs only for GET/PUT and lifetimes within the maximum', async () => {

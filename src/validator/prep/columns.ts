@@ -62,26 +62,38 @@ export function standardColumns(map: ColumnMap): string[] {
   return [...map.required, ...map.optional].map(([, std]) => std);
 }
 
+/** Source column → standard column pairs, in the order of the standard columns. */
+export type ColumnPairs = readonly (readonly [source: string, standard: string])[];
+
 /**
- * Renames the task's columns to the standard names and keeps only those. A required column missing from the
- * dataset (checked on the first row that has any keys, as a schema) is a prep failure naming the column.
+ * The task's columns this dataset has, as source → standard pairs. A required column missing from the dataset
+ * (checked on its first 100 rows, as a schema) is a prep failure naming the column; so is a named optional one.
  */
-export function renameToStandard(rows: readonly DataRow[], map: ColumnMap): DataRow[] {
+export function standardPairs(rows: readonly DataRow[], map: ColumnMap): ColumnPairs {
   const keys = new Set<string>();
-  for (const row of rows.slice(0, 100)) for (const k of Object.keys(row)) keys.add(k);
+  for (let i = 0; i < rows.length && i < 100; i++) for (const k of Object.keys(rows[i]!)) keys.add(k);
   for (const [source] of map.required) {
     if (!keys.has(source)) throw new PrepError(`column "${source}" not found in the dataset (columns: ${[...keys].join(', ') || 'none'})`);
   }
-  const present = map.optional.filter(([source]) => keys.has(source));
   const missingOptional = map.optional.filter(([source]) => !keys.has(source));
   if (missingOptional.length > 0) {
     throw new PrepError(`column "${missingOptional[0]![0]}" not found in the dataset (columns: ${[...keys].join(', ')})`);
   }
+  return [...map.required, ...map.optional];
+}
+
+/** Each row with only the paired columns, under their standard names (a missing value becomes null). */
+export function renameRows(rows: readonly DataRow[], pairs: ColumnPairs): DataRow[] {
   return rows.map((row) => {
     const out: DataRow = {};
-    for (const [source, std] of [...map.required, ...present]) out[std] = row[source] ?? null;
+    for (const [source, std] of pairs) out[std] = row[source] ?? null;
     return out;
   });
+}
+
+/** Renames the task's columns to the standard names and keeps only those (`standardPairs`, then `renameRows`). */
+export function renameToStandard(rows: readonly DataRow[], map: ColumnMap): DataRow[] {
+  return renameRows(rows, standardPairs(rows, map));
 }
 
 /** Python `str()` of a JSON value, close enough for dataset cells: null → "", objects as JSON. */

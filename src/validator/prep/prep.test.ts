@@ -3,7 +3,7 @@ import { prepRules } from '../../core/rules/prep.ts';
 import type { AnyTextRawTask } from '../../core/models/tasks.ts';
 import type { LlmClient } from '../ports.ts';
 import { seededRandom } from '../rng.ts';
-import { columnMapOf, PrepError, renameToStandard, standardFieldUpdates, toJsonRows } from './columns.ts';
+import { columnMapOf, PrepError, renameRows, renameToStandard, standardFieldUpdates, standardPairs, toJsonRows } from './columns.ts';
 import { afterThinking, extractJsonObject } from './prompts.ts';
 import { balanceDatasets, subsample, trainTestSplit } from './split.ts';
 import { buildSyntheticEvalSet, paraphraseRows } from './synthetic.ts';
@@ -26,6 +26,16 @@ describe('column mapping', () => {
 
   it('names the missing column', () => {
     expect(() => renameToStandard([{ q: 'x', a: 'y' }], columnMapOf(instruct))).toThrow(new PrepError('column "ctx" not found in the dataset (columns: q, a)'));
+  });
+
+  it('checks the columns on the first 100 rows of the whole dataset and renames any subset with the same pairs', () => {
+    const rows = [...Array.from({ length: 100 }, (_, i) => ({ q: `q${i}`, a: `a${i}` })), { q: 'late', a: 'x', ctx: 'only here' }];
+    // ctx first appears in row 101: the dataset does not have the column.
+    expect(() => standardPairs(rows, columnMapOf(instruct))).toThrow(new PrepError('column "ctx" not found in the dataset (columns: q, a)'));
+    const withCtx = rows.map((r) => ({ ...r, ctx: 'ctx' in r ? r.ctx : null }));
+    const pairs = standardPairs(withCtx, columnMapOf(instruct));
+    expect(pairs).toEqual([['q', 'instruct'], ['a', 'output'], ['ctx', 'input']]);
+    expect(renameRows([withCtx[100]!, withCtx[3]!], pairs)).toEqual([{ instruct: 'late', output: 'x', input: 'only here' }, { instruct: 'q3', output: 'a3', input: null }]);
   });
 
   it('stringifies, fails on mostly empty data, drops incomplete DPO rows', () => {

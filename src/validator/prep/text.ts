@@ -7,7 +7,7 @@ import { perTaskLlm } from '../../llm/index.ts';
 import type { ValidatorContext } from '../context.ts';
 import type { DataRow } from '../ports.ts';
 import { hex16 } from '../rng.ts';
-import { columnMapOf, PrepError, renameToStandard, standardColumns, standardFieldUpdates, toJsonRows, type ColumnMap } from './columns.ts';
+import { columnMapOf, PrepError, renameRows, renameToStandard, standardColumns, standardPairs, standardFieldUpdates, toJsonRows, type ColumnMap } from './columns.ts';
 import { balanceDatasets, subsample, trainTestSplit } from './split.ts';
 import { buildSyntheticEvalSet } from './synthetic.ts';
 
@@ -97,7 +97,10 @@ export async function prepareTextTask(task: AnyTextRawTask, ctx: ValidatorContex
       rows = await loadAndMerge(ids, task, map, ctx);
       ds = `mix of ${ids.length} datasets`;
     } else {
-      rows = subsample(renameToStandard(await ctx.datasets.load(source, fileFormat), map), rules, ctx.random);
+      // Columns are checked on the whole dataset; only the subsample is renamed.
+      const loaded = await ctx.datasets.load(source, fileFormat);
+      const pairs = standardPairs(loaded, map);
+      rows = renameRows(subsample(loaded, rules, ctx.random), pairs);
     }
     ({ train, test } = trainTestSplit(rows, rules));
   } else {
