@@ -4,6 +4,7 @@
  * adapter can reuse the parsing here. Every answer is validated; every failure is a StorageError.
  */
 import type { z } from 'zod';
+import { bufferedRequest, type BufferedResponse } from '../../net/buffered-request.ts';
 import { StorageError, storageErrorFromStatus } from '../errors.ts';
 import { sha256Hex } from '../fsutil.ts';
 import { parseRepoFilePath, parseRepoId, parseRevision, splitRepoId } from '../names.ts';
@@ -18,6 +19,7 @@ export interface HttpModelHubOptions {
   token?: string;
   /** Per-request timeout (default 120 s, the original's timeout for calls to miners and hubs). */
   timeoutMs?: number;
+  /** Sends the requests through this `fetch` instead of node:http (every answer is read whole either way). */
   fetch?: typeof fetch;
 }
 
@@ -39,25 +41,28 @@ export class HttpModelHub implements ModelHub {
   private readonly baseUrl: string;
   private readonly token: string | undefined;
   private readonly timeoutMs: number;
-  private readonly fetchImpl: typeof fetch;
+  private readonly fetchImpl: typeof fetch | undefined;
 
   constructor(options: HttpModelHubOptions) {
     this.baseUrl = options.baseUrl.replace(/\/+$/, '');
     this.token = options.token;
     this.timeoutMs = options.timeoutMs ?? 120_000;
-    this.fetchImpl = options.fetch ?? fetch;
+    this.fetchImpl = options.fetch;
   }
 
-  private async request(method: string, path: string, init: { body?: string | Uint8Array; contentType?: string; auth?: boolean } = {}): Promise<Response> {
+  private async request(method: string, path: string, init: { body?: string | Uint8Array; contentType?: string; auth?: boolean } = {}): Promise<BufferedResponse> {
     const headers: Record<string, string> = {};
     if (init.contentType) headers['content-type'] = init.contentType;
     if (init.auth) {
       if (!this.token) throw new StorageError('forbidden', 'this hub client has no token (set storage.hubToken)');
       headers.authorization = `Bearer ${this.token}`;
     }
-    let res: Response;
+    let res: BufferedResponse;
     try {
-      res = await this.fetchImpl(this.baseUrl + path, { method, headers, ...(init.body !== undefined ? { body: init.body } : {}), signal: AbortSignal.timeout(this.timeoutMs) });
+      const body = init.body !== undefined ? { body: init.body } : {};
+      res = this.fetchImpl
+        ? await this.fetchImpl(this.baseUrl + path, { method, headers, ...body, signal: AbortSignal.timeout(this.timeoutMs) })
+        : await bufferedRequest(this.baseUrl + path, { method, headers, ...body, timeoutMs: this.timeoutMs });
     } catch (err) {
       throw new StorageError('unavailable', `hub ${method} ${path}: ${(err as Error).message}`, { cause: err });
     }
@@ -76,7 +81,7 @@ export class HttpModelHub implements ModelHub {
     return res;
   }
 
-  private async json<S extends z.ZodType>(schema: S, res: Response, what: string): Promise<z.output<S>> {
+  private async json<S extends z.ZodType>(schema: S, res: BufferedResponse, what: string): Promise<z.output<S>> {
     const parsed = schema.safeParse(await res.json().catch(() => undefined));
     if (!parsed.success) throw new StorageError('unavailable', `hub answered ${what} with an unexpected document: ${parsed.error.issues[0]?.message ?? ''}`);
     return parsed.data;
