@@ -320,9 +320,7 @@ export async function startDevnet(o: DevnetOptions): Promise<Devnet> {
     if (o.sandbox) {
       const { Sandbox } = await import('../sandbox/index.ts');
       const sandbox = await Sandbox.start();
-      stops.push(async () => {
-        await (sandbox.pool as unknown as { close?: () => Promise<void> }).close?.();
-      });
+      stops.push(() => sandbox.close());
       rewards = { validate: async (code, rows) => sandbox.validateRewardFunction(code, rows as never) };
     }
     const fetch = httpFetcher;
