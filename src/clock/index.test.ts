@@ -55,13 +55,21 @@ describe('ScaledClock', () => {
   it('sleepUntil wakes at the deadline and timers fire in deadline order', async () => {
     const clock = new ScaledClock(1000);
     const order: number[] = [];
-    clock.setTimer(3_000, () => order.push(3));
-    clock.setTimer(1_000, () => order.push(1));
-    clock.setTimer(2_000, () => order.push(2));
+    // Absolute deadlines: at 1000x, a real millisecond between two relative setTimer calls (a GC pause on a busy
+    // machine) is a virtual second, which would reorder the deadlines themselves.
+    const base = clock.now();
+    clock.setTimerAt(base + 3_000, () => order.push(3));
+    clock.setTimerAt(base + 1_000, () => order.push(1));
+    clock.setTimerAt(base + 2_000, () => order.push(2));
+    const firedAt: number[] = [];
+    const start = clock.now();
+    clock.setTimer(2_500, () => firedAt.push(clock.now()));
     const at = clock.now() + 5_000;
     await clock.sleepUntil(at);
     expect(clock.now()).toBeGreaterThanOrEqual(at);
     expect(order).toEqual([1, 2, 3]);
+    expect(firedAt).toHaveLength(1);
+    expect(firedAt[0]).toBeGreaterThanOrEqual(start + 2_500);
   });
 
   it('fires deadlines closer together than a real millisecond in deadline order', async () => {
