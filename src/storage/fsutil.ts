@@ -87,8 +87,6 @@ export interface SpooledFile {
   path: string;
   size: number;
   sha256: string;
-  /** What `options.header` returned, as written at the start of the file. */
-  header?: Buffer;
 }
 
 export interface SpoolOptions {
@@ -123,7 +121,6 @@ export async function spoolToTemp(source: ByteSource, tmpDir: string, maxBytes: 
   const hash = createHash('sha256');
   const offset = options.offset ?? 0;
   let size = 0;
-  let header: Buffer | undefined;
   // Written through one handle that we open and close ourselves, so removing a partial file cannot race a
   // lazily opened stream that would create it again.
   const handle = await openNew(path);
@@ -139,13 +136,13 @@ export async function spoolToTemp(source: ByteSource, tmpDir: string, maxBytes: 
     else for await (const chunk of toReadable(source) as AsyncIterable<Buffer | Uint8Array | string>) await write(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
     const sha256 = hash.digest('hex');
     if (options.header) {
-      header = options.header(size, sha256);
+      const header = options.header(size, sha256);
       if (header.length !== offset) throw new Error(`spoolToTemp: a header of ${header.length} bytes for an offset of ${offset}`);
       await writeAllAt(handle, header, 0);
     }
     await handle.sync();
     await handle.close();
-    return { path, size, sha256, ...(header ? { header } : {}) };
+    return { path, size, sha256 };
   } catch (err) {
     await handle.close().catch(() => undefined);
     await rm(path, { force: true });

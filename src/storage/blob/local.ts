@@ -12,7 +12,7 @@
  * reach the directory structure at all. A store written in the earlier layout (`records/` naming files in
  * `objects/`) is moved to this one when it is opened.
  */
-import { mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rename, rm, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { systemClock } from '../../clock/index.ts';
@@ -126,6 +126,13 @@ export class LocalBlobStore implements BlobStore {
     return parsed.data;
   }
 
+  /** The record at the start of an open blob file (`name` says which file in the error). */
+  private async recordOf(handle: FileHandle, key: string | null, name: string): Promise<BlobRecord> {
+    const header = Buffer.alloc(BLOB_HEADER_BYTES);
+    const { bytesRead } = await handle.read(header, 0, BLOB_HEADER_BYTES, 0);
+    return this.parseHeader(key, header.subarray(0, bytesRead), name);
+  }
+
   /** The record of the blob file at `path`, or undefined when there is none. */
   private async readHeader(key: string | null, path: string): Promise<BlobRecord | undefined> {
     let handle;
@@ -136,9 +143,7 @@ export class LocalBlobStore implements BlobStore {
       throw err;
     }
     try {
-      const header = Buffer.alloc(BLOB_HEADER_BYTES);
-      const { bytesRead } = await handle.read(header, 0, BLOB_HEADER_BYTES, 0);
-      return this.parseHeader(key, header.subarray(0, bytesRead), path);
+      return await this.recordOf(handle, key, path);
     } finally {
       await handle.close();
     }
@@ -208,9 +213,7 @@ export class LocalBlobStore implements BlobStore {
     }
     try {
       // Header and content from the same open file: a put that replaces the blob meanwhile cannot mix the two.
-      const header = Buffer.alloc(BLOB_HEADER_BYTES);
-      const { bytesRead } = await handle.read(header, 0, BLOB_HEADER_BYTES, 0);
-      const record = this.parseHeader(key, header.subarray(0, bytesRead), key);
+      const record = await this.recordOf(handle, key, key);
       const { size } = await handle.stat();
       if (size - BLOB_HEADER_BYTES !== record.size) throw new StorageError('corrupt', `blob ${key} does not match its recorded size`);
       return { info: LocalBlobStore.info(record), stream: handle.createReadStream({ start: BLOB_HEADER_BYTES }) };
